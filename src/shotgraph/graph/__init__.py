@@ -1,0 +1,1 @@
+"""The project graph: project file, node keys, content-addressed cache, executor, run manifests."""

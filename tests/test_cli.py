@@ -1,0 +1,103 @@
+"""The CLI as a user meets it: real subprocesses, exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from projects import make_project
+from synthetic import indexed_clip, read_index
+
+from shotgraph.media import open_video, write_clip
+
+
+def shotgraph(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "shotgraph", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+def assert_clean_error(result, *needles):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    text = result.stderr + result.stdout
+    for needle in needles:
+        assert needle in text, text
+
+
+def test_help_on_every_command():
+    top = shotgraph("--help")
+    assert top.returncode == 0
+    for command in ["run", "plan", "replay", "probe", "ops", "cache", "resize", "trim", "fps", "concat", "still"]:
+        assert command in top.stdout
+        result = shotgraph(command, "--help")
+        assert result.returncode == 0 and "Usage" in result.stdout, command
+
+
+def test_probe_prints_json(tmp_path):
+    path = write_clip(indexed_clip(12), tmp_path / "in.mp4")
+    info = json.loads(shotgraph("probe", path).stdout)
+    assert info["video"]["frames"] == 12 and info["audio"][0]["codec"] == "aac"
+
+
+def test_op_commands_stream_from_file_to_file(tmp_path):
+    source = write_clip(indexed_clip(48), tmp_path / "in.mp4")
+    resized = shotgraph("resize", source, "-o", tmp_path / "small.mp4", "--width", 160, "--height", -2,
+                        "--crf", 18)
+    assert resized.returncode == 0, resized.stderr
+    clip = open_video(tmp_path / "small.mp4")
+    assert (clip.video.width, clip.video.height) == (160, 120) and clip.audio is not None
+    trimmed = shotgraph("trim", source, "-o", tmp_path / "cut.mkv", "--start", "12f", "--duration", 1)
+    assert trimmed.returncode == 0, trimmed.stderr
+    assert [read_index(f) for f in open_video(tmp_path / "cut.mkv").frames()][:3] == [12, 13, 14]
+    joined = shotgraph("concat", source, tmp_path / "cut.mkv", "-o", tmp_path / "joined.mp4")
+    assert joined.returncode == 0, joined.stderr
+    assert open_video(tmp_path / "joined.mp4").n_frames == 48 + 24
+
+
+def test_run_plan_cache_and_replay(tmp_path):
+    project = make_project(tmp_path / "proj")
+    plan = shotgraph("plan", project, "--json")
+    assert plan.returncode == 0
+    assert {row["state"] for row in json.loads(plan.stdout)} == {"run"}
+    run = shotgraph("run", project)
+    assert run.returncode == 0, run.stderr
+    assert "0 cached" in run.stderr
+    again = json.loads(shotgraph("plan", project, "--json").stdout)
+    assert [row["state"] for row in again] == ["cached"]
+    listing = shotgraph("cache", "ls", project, "--json")
+    assert listing.returncode == 0
+    entries = json.loads(listing.stdout)
+    assert len(entries) == 7 and all(e["in_project"] for e in entries)
+    assert "deliverables.web" in {e["node"] for e in entries}
+    replay = shotgraph("replay", project.parent / ".shotgraph" / "runs" / "latest.json", "-o", tmp_path / "again")
+    assert replay.returncode == 0, replay.stderr
+    assert "0 different" in replay.stderr
+    gc = shotgraph("cache", "gc", "--all", "--cache-dir", project.parent / ".shotgraph" / "cache")
+    assert gc.returncode == 0 and "removed" in gc.stdout
+
+
+@pytest.mark.parametrize("args,needles", [
+    (["probe", "missing.mp4"], ["error:", "file not found: missing.mp4"]),
+    (["resize", "missing.mp4", "-o", "x.mp4", "--width", "10"], ["file not found"]),
+    (["run", "nope.yaml"], ["project file not found"]),
+    (["resize", "in.mp4", "-o", "x.mp4", "--mode", "zoom"], ["zoom"]),
+    (["resize", "in.mp4", "-o", "x.mp4"], ["give width or height"]),
+    (["resize", "in.mp4", "-o", "x.mp4", "--width", "abc"], ["--width"]),
+    (["resize", "in.mp4", "-o", "x.mp4", "--width", "10", "--no-such-option"], ["No such option"]),
+    (["trim", "in.mp4", "-o", "x.mp4", "--start", "soon"], ["not a time"]),
+    (["resize", "in.mp4", "-o", "x.avi", "--width", "10"], ["unknown output type .avi"]),
+    (["resize", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75", "--mode", "stretch"], ["odd side"]),
+    (["frobnicate"], ["No such command"]),
+])
+def test_user_mistakes_are_one_clear_line(tmp_path, args, needles):
+    write_clip(indexed_clip(6), tmp_path / "in.mp4")
+    assert_clean_error(shotgraph(*args, cwd=tmp_path), *needles)
+
+
+def test_corrupt_video_and_bad_project_are_clean_errors(tmp_path):
+    (tmp_path / "bad.mp4").write_bytes(b"\x00" * 1000)
+    assert_clean_error(shotgraph("probe", "bad.mp4", cwd=tmp_path), "cannot read bad.mp4")
+    (tmp_path / "p.yaml").write_text("shotgraph: 1\nshots:\n  a:\n    source: {op: still, image: nope.png}\n")
+    assert_clean_error(shotgraph("run", "p.yaml", cwd=tmp_path), "p.yaml:4", "file not found")
