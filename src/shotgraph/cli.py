@@ -247,13 +247,20 @@ def list_ops() -> None:
     out.print(table)
 
 
-def _add_op_commands() -> None:
+def _add_commands() -> None:
+    """Commands from ``shotgraph.commands`` modules, then one per op (hand-written ones win)."""
+    import importlib
+    import pkgutil
+
+    import shotgraph.commands
     from shotgraph.cli_ops import register_op_commands
 
+    for module in pkgutil.iter_modules(shotgraph.commands.__path__):
+        importlib.import_module(f"shotgraph.commands.{module.name}").register(app)
     register_op_commands(app)
 
 
-_add_op_commands()
+_add_commands()
 
 
 def main() -> None:
