@@ -1,0 +1,57 @@
+"""Where model weights live, and the error a user sees when one is missing.
+
+Weights the user supplies go under the models folder: ``$SHOTGRAPH_MODELS`` if set, else
+``~/.cache/shotgraph/models``, one sub-folder per family (``rife/flownet.pkl``,
+``wav2lip/wav2lip_gan.pth``, ...). An op param may also point at a file directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from shotgraph.errors import MissingWeightsError
+
+
+def models_dir() -> Path:
+    env = os.environ.get("SHOTGRAPH_MODELS")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "shotgraph" / "models"
+
+
+def family_dir(family: str) -> Path:
+    return models_dir() / family
+
+
+def find_weights(
+    family: str,
+    filenames: Sequence[str],
+    source: str,
+    explicit: str | Path | None = None,
+) -> Path:
+    """The first existing weights file for ``family``; else a MissingWeightsError.
+
+    ``explicit`` (a path the user gave) wins and must exist. ``filenames`` are the names looked
+    for in the family folder; ``source`` says where to get them (URL or project page).
+    """
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if path.exists():
+            return path
+        raise MissingWeightsError(f"{family} weights not found at {path}; download them from {source}")
+    folder = family_dir(family)
+    for name in filenames:
+        candidate = folder / name
+        if candidate.exists():
+            return candidate
+    wanted = filenames[0] if len(filenames) == 1 else " or ".join(filenames)
+    raise MissingWeightsError(
+        f"{family} weights are not installed: download {wanted} from {source} and put it in {folder}/ "
+        f"(or set SHOTGRAPH_MODELS, or pass the file's path)"
+    )
+
+
+def weights_status(family: str, filenames: Sequence[str]) -> tuple[bool, Path]:
+    """Whether any of ``filenames`` is present in the family folder, and that folder."""
+    folder = family_dir(family)
+    return any((folder / name).exists() for name in filenames), folder
