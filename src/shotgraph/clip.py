@@ -183,6 +183,13 @@ class Clip(ABC):
     def frame_at(self, index: int) -> np.ndarray:
         return next(self.frames(index, index + 1))
 
+    def scaled_frames(
+        self, start: int, stop: int, width: int, height: int, filter: str
+    ) -> Iterator[np.ndarray] | None:
+        """Frames already scaled to ``width`` x ``height``, if this clip can do it cheaper than
+        scaling RGB afterwards (a decoder scales during its YUV->RGB conversion); else None."""
+        return None
+
 
 def _check_range(start: int, stop: int | None, length: int, what: str) -> tuple[int, int]:
     stop = length if stop is None else stop

@@ -27,6 +27,10 @@ COMMON_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(3000
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
+# Scaling during decode: swscale's filters adapt their width to the scale factor (no aliasing).
+_SWS_FILTERS = {"lanczos": "LANCZOS", "bicubic": "BICUBIC", "bilinear": "BILINEAR", "area": "AREA",
+                "nearest": "POINT"}
+
 
 def open_input(path: Path | str) -> av.container.InputContainer:
     """Open a media file for reading, turning every failure into one clear MediaError."""
@@ -167,17 +171,24 @@ class VideoFile(Clip):
         raise MediaError(f"{self.path}: no decodable video frames (corrupt or empty video?)")
 
     # -- frames ------------------------------------------------------------------------------
-    def _to_array(self, frame: av.VideoFrame) -> np.ndarray:
+    def _to_array(self, frame: av.VideoFrame, size: tuple[int, int] | None = None,
+                  interpolation: str = "BICUBIC") -> np.ndarray:
+        """RGB(A) pixels of a decoded frame, optionally scaled (in the same swscale pass)."""
         fmt = "rgba" if self.video.alpha else "rgb24"
+        width, height = size if size else (None, None)
+        if self.rotation in (90, 270) and size:
+            width, height = height, width
         if self.conversion is None:
-            array = frame.to_ndarray(format=fmt)
+            array = frame.to_ndarray(width=width, height=height, format=fmt, interpolation=interpolation)
         else:
             array = frame.to_ndarray(
+                width=width,
+                height=height,
                 format=fmt,
                 src_colorspace=self.conversion.matrix,
                 src_color_range=self.conversion.range,
                 dst_color_range="JPEG",
-                interpolation="BICUBIC",
+                interpolation=interpolation,
             )
         if self.rotation:
             # Display matrices rotate counter-clockwise; np.rot90 with k=1 is counter-clockwise too.
@@ -206,6 +217,15 @@ class VideoFile(Clip):
                 raise MediaError(f"{self.path}: cannot decode frame {previous + 1}: {error}") from None
 
     def _frames(self, start, stop):
+        return self._decode_range(start, stop, None, "BICUBIC")
+
+    def scaled_frames(self, start, stop, width, height, filter):
+        interpolation = _SWS_FILTERS.get(filter)
+        if interpolation is None:
+            return None
+        return self._decode_range(start, stop, (width, height), interpolation)
+
+    def _decode_range(self, start, stop, size, interpolation):
         if start == stop:
             return
         wanted = self.frame_map[start:stop]
@@ -225,7 +245,7 @@ class VideoFile(Clip):
                     "(file damaged or truncated?)"
                 )
             if current is None:
-                current = self._to_array(current_frame)
+                current = self._to_array(current_frame, size, interpolation)
             yield current
         decoded.close()
 
