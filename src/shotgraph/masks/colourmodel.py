@@ -45,8 +45,37 @@ class ColourModel:
         return prior * lf / (prior * lf + (1 - prior) * lb + 1e-12)
 
 
+class ObjectColours:
+    """Which colours the object has shown: a coarse (8 levels per channel) histogram from the
+    anchor frame, followed slowly. A pixel of a colour the object never had ("foreign") is not
+    trusted to be the object even when flow says so: it is usually an occluder moving too fast for
+    the flow to follow."""
+
+    LEVELS = 8
+    RATE = 0.05
+
+    def __init__(self, frame: np.ndarray, mask: np.ndarray):
+        self.histogram = self._histogram(frame, mask)
+
+    def _histogram(self, frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        bins = self._bins(frame)[mask >= 128]
+        counts = np.bincount(bins, minlength=self.LEVELS**3).astype(np.float32)
+        return counts / max(counts.sum(), 1.0)
+
+    def _bins(self, frame: np.ndarray) -> np.ndarray:
+        q = (frame[..., :3] >> 5).astype(np.int32)  # 256 / 8 levels
+        return (q[..., 0] * self.LEVELS + q[..., 1]) * self.LEVELS + q[..., 2]
+
+    def update(self, frame: np.ndarray, mask: np.ndarray) -> None:
+        self.histogram = (1 - self.RATE) * self.histogram + self.RATE * self._histogram(frame, mask)
+
+    def foreign(self, frame: np.ndarray) -> np.ndarray:
+        """Pixels whose colour bin holds under 0.1% of the object's pixels."""
+        return self.histogram[self._bins(frame)] < 1e-3
+
+
 def refine(model: ColourModel, frame: np.ndarray, warped: np.ndarray, unsure: np.ndarray, band: int,
-           extent: np.ndarray | None = None) -> np.ndarray:
+           extent: np.ndarray | None = None, foreign: np.ndarray | None = None) -> np.ndarray:
     """A flow-warped 0..255 mask corrected by colour near its edge, where flow is unsure, and over
     the hidden parts of the object's whole ``extent`` (they may come back into view)."""
     inside = warped >= 128
@@ -57,6 +86,9 @@ def refine(model: ColourModel, frame: np.ndarray, warped: np.ndarray, unsure: np
     # keep the prior away from 0 and 1 so colour can overrule it where flow is wrong
     prior = np.clip(warped.astype(np.float32) / 255.0, 0.1, 0.9)
     prior[unsure | hidden] = 0.5
+    if foreign is not None:
+        decide |= foreign & inside
+        prior[foreign & inside] = 0.1
     posterior = model.probability(frame, prior)
     result = np.where(decide, posterior >= 0.5, inside).astype(np.uint8) * INSIDE
     # one-pixel speckle from single mis-coloured pixels

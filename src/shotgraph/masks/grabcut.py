@@ -119,10 +119,11 @@ def holes(inside: np.ndarray) -> np.ndarray:
 
 
 def refine(frame: np.ndarray, warped: np.ndarray, unsure: np.ndarray, band: int,
-           extent: np.ndarray | None = None) -> np.ndarray:
+           extent: np.ndarray | None = None, foreign: np.ndarray | None = None) -> np.ndarray:
     """A flow-warped 0/255 mask corrected on ``frame``: GrabCut decides a band around its edge, the
     pixels flow could not follow (``unsure``: occluded or disoccluded) and the parts of the object's
-    whole ``extent`` that are hidden now (they may come back into view)."""
+    whole ``extent`` that are hidden now (they may come back into view). Pixels of colours the
+    object never had (``foreign``) start as probably background even where flow put them inside."""
     inside = warped >= 128
     if extent is not None and not inside.any():
         inside = extent >= 128
@@ -146,4 +147,6 @@ def refine(frame: np.ndarray, warped: np.ndarray, unsure: np.ndarray, band: int,
     trimap[maybe & near] = cv2.GC_PR_BGD
     trimap[inside] = cv2.GC_PR_FGD
     trimap[core & ~unsure] = cv2.GC_FGD
+    if foreign is not None:
+        trimap[inside & foreign] = cv2.GC_PR_BGD
     return _run(frame, trimap, crop, REFINE_ITERATIONS)

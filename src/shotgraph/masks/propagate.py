@@ -77,6 +77,7 @@ class Propagator:
         self.mask = binary(mask)
         self.extent = self.mask.copy()
         self.colours = colourmodel.ColourModel(frame, self.mask, 3 * self.band) if settings.refine == "colour" else None
+        self.appearance = colourmodel.ObjectColours(frame, self.mask)
 
     def step(self, frame: np.ndarray) -> np.ndarray:
         grey = _grey(frame)
@@ -90,13 +91,16 @@ class Propagator:
             extent = cv2.warpAffine(self.extent, motion, (width, height), flags=cv2.INTER_NEAREST)
         else:
             extent = self.extent
-        if self.settings.refine == "grabcut":
-            mask = grabcut.refine(frame, warped, unsure, self.band, extent)
-        elif self.settings.refine == "colour":
-            mask = colourmodel.refine(self.colours, frame, warped, unsure, self.band, extent)
-            self.colours.update(frame, mask)
-        else:
+        if self.settings.refine == "none":
             mask = binary(warped)
+        else:
+            foreign = self.appearance.foreign(frame)
+            if self.settings.refine == "grabcut":
+                mask = grabcut.refine(frame, warped, unsure, self.band, extent, foreign)
+            else:
+                mask = colourmodel.refine(self.colours, frame, warped, unsure, self.band, extent, foreign)
+                self.colours.update(frame, mask)
+            self.appearance.update(frame, mask)
         self.grey, self.mask = grey, mask
         self.extent = np.maximum(extent, mask)
         return mask
