@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
 
 from shotgraph.clip import Clip, RetimeClip
 from shotgraph.errors import ParamError, UserError
@@ -79,11 +79,16 @@ class MaskedParams(BaseModel):
     feather: float = Field(0.0, ge=0, le=500, description="soft edge width in pixels")
     grow: int = Field(0, ge=-500, le=500, description="grow (>0) or shrink (<0) the mask first, in pixels")
 
-    @model_validator(mode="after")
-    def _parse_apply(self):
-        if isinstance(self.apply, str):
-            self.apply = AppliedStep.model_validate(self.apply)
-        return self
+    @field_validator("apply", mode="before")
+    @classmethod
+    def _parse_apply(cls, value: Any) -> AppliedStep:
+        # validated here so that errors name the field (apply), whatever form the step came in
+        if isinstance(value, AppliedStep):
+            return value
+        try:
+            return AppliedStep.model_validate(value)
+        except ValidationError as error:
+            raise ValueError(error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")) from None
 
 
 def mask_weights(mask_frame: np.ndarray, width: int, height: int, where: Where, feather: float, grow_px: int) -> np.ndarray:

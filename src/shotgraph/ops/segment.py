@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shotgraph.clip import Clip, MapClip
 from shotgraph.errors import ParamError
@@ -209,8 +209,10 @@ def segment(clip: Clip, output: Output = "mask", work_dir: Path | None = None, *
     """
     try:
         validated = SegmentParams(output=output, **params)
-    except ValueError as error:
-        raise ParamError(f"segment: {error}") from None
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ParamError(f"segment: {where + ': ' if where else ''}{first['msg'].removeprefix('Value error, ')}") from None
     return Segmentation(clip, validated, work_dir).output(validated.output)
 
 
