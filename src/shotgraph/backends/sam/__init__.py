@@ -1,0 +1,1 @@
+"""Segment Anything (SAM) through Hugging Face transformers; weights are supplied by the user."""
