@@ -13,7 +13,7 @@ from talking import draw_face, face_video, speech_like, two_faces, write_wav
 
 from shotgraph.clip import AudioInfo, FunctionClip, VideoInfo
 from shotgraph.errors import BackendUnavailableError, MediaError, ParamError
-from shotgraph.lipsync.sync import measure_sync, mouth_openings, speech_activity
+from shotgraph.lipsync.sync import best_lag, measure_sync, mouth_openings, speech_activity
 from shotgraph.media import open_video, write_clip, write_image
 from shotgraph.media.probe import probe
 from shotgraph.ops.lipsync import lipsync
@@ -72,22 +72,34 @@ def test_talking_head_blinks_and_moves(media, tmp_path):
 
 
 def test_video_mouth_follows_the_audio_not_the_source(media, tmp_path):
+    """The source video's mouth opens and closes on its own (0.7 Hz); the result must follow the
+    audio instead. Opening is measured by the drawn mouth's dark interior pixels: the face mesh
+    reads a squeezed-shut *cartoon* mouth as half open, so it cannot judge the closing here."""
     folder, speech = media
     source = open_video(folder / "face.mp4")
-    source_openings = mouth_openings(source)
     out = write_clip(lipsync(folder / "face.mp4", folder / "speech.wav"), tmp_path / "dub.mp4")
     clip = open_video(out)
     assert clip.n_frames == 100  # a 60-frame video extended to the audio's 100 frames
-    openings = mouth_openings(clip)
+    source_map = np.r_[0:60, 58:18:-1]  # pingpong: 0..59, then back
+    before = np.array([_mouth_gap(source.frame_at(int(i))) for i in source_map])
+    after = np.array([_mouth_gap(frame) for frame in clip.frames()])
     activity = speech_activity(clip)
+    assert np.corrcoef(after, activity)[0, 1] > 0.75
+    assert abs(np.corrcoef(after, before)[0, 1]) < 0.4
+    lag, _, _ = best_lag(after.astype(float), activity, 10)
+    assert abs(lag) <= 1.0  # offset within one frame
     silent = speech.silent_frames(FPS, clip.n_frames)
-    assert np.corrcoef(openings, activity)[0, 1] > 0.7
-    mapped_source = source_openings[np.r_[0:60, 58:18:-1]]  # pingpong: 0..59, then back
-    assert abs(np.corrcoef(openings, mapped_source)[0, 1]) < 0.5
-    source_open_but_silent = silent & (mapped_source > 0.2)
+    source_open_but_silent = silent & (before > 8)
     assert source_open_but_silent.sum() >= 5
-    assert openings[source_open_but_silent].max() < 0.1  # the source's own mouth is closed
-    assert abs(measure_sync(clip).offset_ms) <= FRAME_MS
+    shut = after[source_open_but_silent]
+    assert np.all(shut <= 0.5 * before[source_open_but_silent])  # shut in pauses: the seam of closed lips
+    assert np.percentile(after[~silent], 90) >= 2 * shut.max()  # and open while speaking
+
+
+def _mouth_gap(frame: np.ndarray) -> int:
+    """Height in pixels of the drawn mouth's dark interior (the tallest column of dark pixels; the
+    lips are lighter, and the seam of closed lips is a line one or two pixels thick)."""
+    return int((frame[145:205, 80:176].max(axis=2) < 90).sum(axis=0).max())
 
 
 def test_long_video_is_trimmed_or_kept(media, tmp_path):
@@ -131,9 +143,12 @@ def test_other_faces_are_untouched(tmp_path, media):
     assert np.array_equal(frame[:, :200], source[:, :200])
     assert np.abs(frame[:, 300:].astype(int) - source[:, 300:]).max() > 40
     left = lipsync(tmp_path / "pair.png", folder / "speech.wav", fps=FPS, face_box=(40, 40, 150, 180), head_motion=0)
-    frame = left.frame_at(40)
-    assert np.array_equal(frame[:, 312:], source[:, 312:])
-    assert np.abs(frame[:, :256].astype(int) - source[:, :256]).max() > 40
+    changes = []
+    for k in range(20, 70, 5):
+        frame = left.frame_at(k)
+        assert np.array_equal(frame[:, 312:], source[:, 312:])
+        changes.append(np.abs(frame[:, :256].astype(int) - source[:, :256]).max())
+    assert max(changes) > 40
 
 
 def test_still_clip_is_a_photo_and_output_is_deterministic(media, tmp_path):

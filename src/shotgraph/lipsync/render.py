@@ -22,7 +22,7 @@ from shotgraph.lipsync.geometry import (INNER_LOWER, INNER_UPPER, OUTER_LOWER, O
                                         head_ring, head_transform, inner_gap, posed_landmarks)
 from shotgraph.lipsync.speech import SpeechFile
 from shotgraph.lipsync.timeline import frames_by_index
-from shotgraph.lipsync.warp import MouthColours, fill_inner_mouth, region_of_interest, warp_region
+from shotgraph.lipsync.warp import MouthColours, draw_lip_seam, fill_inner_mouth, region_of_interest, warp_region
 
 SMOOTH_RADIUS = 2  # landmarks of frames k-2..k+2 smooth frame k
 _SMOOTH_WEIGHTS = np.array([1.0, 2.0, 3.0, 2.0, 1.0])
@@ -64,7 +64,9 @@ def animate_face(frame: np.ndarray, points: np.ndarray, pose: Pose, colours: Mou
     out = warp_region(frame, np.concatenate([source, ring]), np.concatenate([target, ring_target]), roi)
     # paint the interior where the source mouth was not open enough to supply it
     strength = _smoothstep(target_gap, 1.5, 4.0) * (1 - _smoothstep(source_gap / max(target_gap, 1e-3), 0.55, 0.95))
-    return fill_inner_mouth(out, target, colours, strength)
+    out = fill_inner_mouth(out, target, colours, strength)
+    closing = _smoothstep((source_gap - target_gap) / unit, 0.02, 0.08) * (1 - _smoothstep(target_gap, 1.5, 4.0))
+    return draw_lip_seam(out, target, colours, closing)
 
 
 def _closing_source(points: np.ndarray, closing_px: float, unit: float) -> np.ndarray:

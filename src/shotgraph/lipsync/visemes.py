@@ -8,13 +8,14 @@ viseme    cue                                          mouth (open, width)
 rest      below the speech gate (silence, breath)      closed, neutral
 MBP       quiet murmur with nothing above 600 Hz (m)   closed, neutral
 FV        noise above 1.5 kHz, no voicing (f, s, sh)   nearly closed, spread
-AA        vowel, energy in 600-1500 Hz (open F1)       wide open
-EE        vowel, energy in 1500-3500 Hz (high F2)      half open, spread
-OO        vowel, energy below 600 Hz only (low F1/F2)  half open, rounded
+AA        vowel, 600-1500 Hz strong against < 600 Hz  wide open
+EE        close vowel, 1500-3500 Hz above 600-1500 Hz  half open, spread
+OO        close vowel, 600-1500 Hz above 1500-3500 Hz  half open, rounded
 ========  ===========================================  ===================
 
-Vowel band energies are compared after undoing the voice's spectral tilt (about -6 dB per octave
-band here), so a front vowel's weaker F2 still counts. Opening also grows with loudness relative
+Vowels are told apart by ratios of band energies (so loudness and the voice's spectral tilt
+cancel): an open vowel's F1 lies in 600-1500 Hz; a close front vowel has a valley there and its F2
+above 1500 Hz; a close rounded vowel keeps F2 low, in 600-1500 Hz. Opening also grows with loudness relative
 to the speaker's own level (the 95th percentile of active hops), so shouting opens wider than
 murmuring. The blended (open, width) tracks are smoothed with a zero-phase Gaussian (no lag: the
 mouth stays in sync) and sampled at video frame centres.
@@ -64,9 +65,13 @@ def viseme_weights(features: SpeechFeatures) -> tuple[np.ndarray, np.ndarray]:
     nasal = _smoothstep(features.low, 0.9, 0.98) * quiet
     fricative = _smoothstep(features.high + features.front, 0.5, 0.75) * (1 - nasal)
     vowel = (1 - nasal) * (1 - fricative)
-    tilt_free = np.stack([features.low, 4 * features.mid, 16 * features.front], axis=1) + 1e-9
-    tilt_free /= tilt_free.sum(axis=1, keepdims=True)
-    rounded, open_, spread = tilt_free.T
+    # vowel quality from band-energy ratios (dB-like, so the voice's loudness and tilt cancel):
+    # open vowels put F1 in 600-1500 Hz; of the close ones, front vowels put F2 above 1500 Hz
+    # while rounded back vowels keep it in 600-1500 Hz (Peterson & Barney's formant levels)
+    open_ = _smoothstep(np.log10((features.mid + 1e-9) / (features.low + 1e-9)), -1.0, 0.0)
+    front = _smoothstep(np.log10((features.front + 1e-9) / (features.mid + 1e-9)), -0.8, 0.0)
+    spread = (1 - open_) * front
+    rounded = (1 - open_) * (1 - front)
     weights = np.stack([
         1 - active,
         active * nasal,

@@ -179,3 +179,27 @@ def fill_inner_mouth(frame: np.ndarray, target: np.ndarray, colours: MouthColour
     region += (canvas - region) * alpha[..., None]
     out[y0:y1, x0:x1, :3] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
     return out
+
+
+def draw_lip_seam(frame: np.ndarray, target: np.ndarray, colours: MouthColours, strength: float) -> np.ndarray:
+    """Draw the dark seam where closed lips meet, along the target's lip line, at opacity ``strength``.
+
+    A mouth closed by the warp has its interior squeezed into a ragged line; a clean seam is what
+    closed lips look like (and what face trackers expect to see)."""
+    if strength <= 0.01:
+        return frame
+    line = (target[INNER_UPPER].astype(np.float64) + target[INNER_LOWER]) / 2
+    face = FaceFrame.of(target)
+    x0, y0, x1, y1 = region_of_interest([line], frame.shape, 0.2)
+    pad = int(np.ceil(0.05 * face.unit)) + 2
+    x0, y0, x1, y1 = max(x0 - pad, 0), max(y0 - pad, 0), min(x1 + pad, frame.shape[1]), min(y1 + pad, frame.shape[0])
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    points = np.round((line - (x0, y0)) * 16).astype(np.int32)
+    thickness = max(1, int(round(0.025 * face.unit)))
+    cv2.polylines(mask, [points], False, 255, thickness, cv2.LINE_AA, shift=4)
+    alpha = cv2.GaussianBlur(mask.astype(np.float32) / 255, (0, 0), max(0.5, 0.006 * face.unit)) * strength
+    out = frame.copy()
+    region = out[y0:y1, x0:x1, :3].astype(np.float32)
+    region += (colours.lips * 0.35 - region) * alpha[..., None]
+    out[y0:y1, x0:x1, :3] = np.clip(region + 0.5, 0, 255).astype(np.uint8)
+    return out
