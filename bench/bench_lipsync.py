@@ -55,13 +55,13 @@ def _inputs(folder: Path, quick: bool) -> tuple[Path, Path, str]:
     if quick:  # the first 2 s of the speech
         from shotgraph.clip import AudioInfo, FunctionClip, VideoInfo
         from shotgraph.lipsync.speech import open_speech
-        from shotgraph.media import write_clip
+        from shotgraph.media import AudioEncoding, write_clip
 
         audio = open_speech(speech)
         read = audio.reader()
         clip = FunctionClip(VideoInfo(16, 16, Fraction(25), 50), lambda i: np.zeros((16, 16, 3), np.uint8),
                             audio.info, lambda s, e: read(s, e))
-        speech = write_clip(clip, folder / "speech2s.mkv")
+        speech = write_clip(clip, folder / "speech2s.mkv", audio=AudioEncoding(codec="flac"))
     return folder / "face720.png", speech, source
 
 

@@ -39,5 +39,8 @@ def register(app: typer.Typer) -> None:
             out.print(f"offset {report.offset_ms:+.0f} ms ({report.offset_frames:+.2f} frames at {report.fps:g} fps): "
                       f"{verdict}; mouth/speech correlation {report.correlation:.2f} "
                       f"(face in {report.frames_with_face}/{report.frames} frames)")
+            if not report.confident:
+                out.print("[yellow]uncertain:[/] the mouth barely follows the speech, or the best offset is at the "
+                          "edge of the search (--max-offset-ms); check the face index and that the video has speech")
         if tolerance_ms is not None and abs(report.offset_ms) > tolerance_ms:
             raise typer.Exit(1)

@@ -18,6 +18,7 @@ from shotgraph.clip import AudioInfo, Clip
 from shotgraph.errors import MediaError
 
 ENERGY_RANGE_DB = 40.0
+MIN_CONFIDENT_CORRELATION = 0.4
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,16 @@ class SyncReport:
     fps: float
     frames: int
     frames_with_face: int
+    max_offset_ms: float
+
+    @property
+    def confident(self) -> bool:
+        """The mouth clearly follows the speech, and the best lag is inside the searched range."""
+        return bool(self.correlation >= MIN_CONFIDENT_CORRELATION and abs(self.offset_ms) < self.max_offset_ms - 1e-6)
 
     def as_dict(self) -> dict:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        values = {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        return {**values, "confident": bool(self.confident)}
 
 
 def mouth_openings(clip: Clip, face_index: int = 0) -> np.ndarray:
@@ -99,6 +107,6 @@ def measure_sync(clip: Clip, face_index: int = 0, max_offset_ms: float = 500.0) 
     fps = Fraction(clip.video.fps)
     max_lag = int(np.ceil(max_offset_ms / 1000 * float(fps)))
     lag, score, at_zero = best_lag(openings, activity, max_lag)
-    return SyncReport(offset_ms=lag * 1000 / float(fps), offset_frames=lag, correlation=score,
+    return SyncReport(offset_ms=float(lag * 1000 / float(fps)), offset_frames=float(lag), correlation=float(score),
                       correlation_at_zero=at_zero, fps=float(fps), frames=clip.n_frames,
-                      frames_with_face=int(found.sum()))
+                      frames_with_face=int(found.sum()), max_offset_ms=max_lag * 1000 / float(fps))

@@ -83,6 +83,36 @@ def _is_still(clip: Clip) -> bool:
     return all(np.array_equal(samples[0], other) for other in samples[1:])
 
 
+def _fit_to_audio(face, photo, speech, fps, extend: Extend, longer: str) -> tuple[Fraction, np.ndarray]:
+    """The output frame rate, and the source frame each output frame shows (see the module docstring)."""
+    if photo is not None:
+        rate = Fraction(fps) if fps is not None else DEFAULT_PHOTO_FPS
+        return rate, np.zeros(speech.frames_needed(rate), np.int64)
+    rate = face.video.fps
+    n_frames = speech.frames_needed(rate)
+    if longer == "keep":
+        n_frames = max(n_frames, face.n_frames)
+    return rate, source_index_map(face.n_frames, n_frames, extend)
+
+
+def _check_face(face, photo, pick, max_faces: int, name: str) -> np.ndarray | None:
+    """The photo's chosen face landmarks; for a video, fail early (and clearly) when the chosen face
+    is in none of its first, middle and last frames."""
+    from shotgraph.lipsync.render import find_face
+
+    with FaceLandmarker(max_faces) as landmarker:
+        if photo is not None:
+            return find_face(landmarker, photo, pick, name).points
+        problems: list[UserError] = []
+        for index in sorted({0, face.n_frames // 2, face.n_frames - 1}):
+            try:
+                find_face(landmarker, face.frame_at(index), pick, f"{name} frame {index}")
+                return None
+            except UserError as error:
+                problems.append(error)
+        raise problems[0]
+
+
 def lipsync(
     face: Clip | np.ndarray | Path | str,
     audio: Path | str,
@@ -106,7 +136,7 @@ def lipsync(
     ``audio`` and lasts as long as it.
     """
     from shotgraph.lipsync.motion import talking_head_poses
-    from shotgraph.lipsync.render import FacePick, LipsyncVideoClip, TalkingPhotoClip, find_face
+    from shotgraph.lipsync.render import FacePick, LipsyncVideoClip, TalkingPhotoClip
     from shotgraph.lipsync.speech import open_speech, speech_features
     from shotgraph.lipsync.visemes import mouth_track
 
@@ -120,31 +150,9 @@ def lipsync(
         face = read_image(path) if path.suffix.lower() in IMAGE_SUFFIXES else open_video(path, audio=False)
     photo = face if isinstance(face, np.ndarray) else (face.frame_at(0) if _is_still(face) else None)
     speech = open_speech(audio)
-    if photo is not None:
-        rate = Fraction(fps) if fps is not None else DEFAULT_PHOTO_FPS
-        n_frames = speech.frames_needed(rate)
-        index_map = np.zeros(n_frames, np.int64)
-    else:
-        rate = face.video.fps
-        n_frames = speech.frames_needed(rate)
-        if longer == "keep":
-            n_frames = max(n_frames, face.n_frames)
-        index_map = source_index_map(face.n_frames, n_frames, extend)
+    rate, index_map = _fit_to_audio(face, photo, speech, fps, extend, longer)
     max_faces = max(4, face_index + 1)
-
-    with FaceLandmarker(max_faces) as landmarker:
-        if photo is not None:
-            chosen = find_face(landmarker, photo, pick, name).points
-        else:  # fail early, and clearly, when the chosen face is in none of a few sample frames
-            problems: list[UserError] = []
-            for index in sorted({0, face.n_frames // 2, face.n_frames - 1}):
-                try:
-                    find_face(landmarker, face.frame_at(index), pick, f"{name} frame {index}")
-                    break
-                except UserError as error:
-                    problems.append(error)
-            else:
-                raise problems[0]
+    chosen = _check_face(face, photo, pick, max_faces, name)
 
     if backend == "wav2lip":
         from shotgraph.backends.wav2lip.runner import wav2lip_clip
@@ -152,7 +160,7 @@ def lipsync(
         source = photo if photo is not None else face
         return wav2lip_clip(source, index_map, rate, speech, pick, max_faces, checkpoint, batch_size, name)
 
-    track = mouth_track(speech_features(speech.analysis_samples()), rate, n_frames, smoothing, intensity)
+    track = mouth_track(speech_features(speech.analysis_samples()), rate, len(index_map), smoothing, intensity)
     if photo is not None:
         poses = talking_head_poses(track, rate, seed, head_motion, blinks)
         return TalkingPhotoClip(photo, chosen, poses, rate, speech, name)

@@ -106,7 +106,7 @@ class Wav2LipClip(Clip):
     """A face video or photo with its lower face redrawn by Wav2Lip for each audio window."""
 
     def __init__(self, source: Clip | np.ndarray, index_map: np.ndarray, fps: Fraction, speech: SpeechFile,
-                 pick: FacePick, max_faces: int, weights: Path, batch_size: int, name: str):
+                 pick: FacePick, max_faces: int, model, batch_size: int, name: str):
         if isinstance(source, np.ndarray):
             height, width = source.shape[:2]
             video = VideoInfo(width, height, fps, len(index_map), source.shape[2] == 4)
@@ -118,11 +118,10 @@ class Wav2LipClip(Clip):
         self.speech = speech
         self.pick = pick
         self.max_faces = max_faces
-        self.weights = weights
+        self.model = model
         self.batch_size = batch_size
         self.n_audio = round(speech.n_samples * ANALYSIS_RATE / speech.info.sample_rate)
         self.make_audio = speech_audio(speech)
-        self._model = None
 
     def _faces(self, start: int, stop: int) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
         if isinstance(self.source, np.ndarray):
@@ -148,8 +147,6 @@ class Wav2LipClip(Clip):
     def _frames(self, start, stop):
         import torch
 
-        if self._model is None:
-            self._model = load_wav2lip(self.weights)
         faces = self._faces(start, stop)
         for batch_start in range(start, stop, self.batch_size):
             batch = range(batch_start, min(stop, batch_start + self.batch_size))
@@ -161,7 +158,7 @@ class Wav2LipClip(Clip):
                 crops = [items[i][0][y0:y1, x0:x1, :3] for i, (x0, y0, x1, y1) in zip(with_face, boxes)]
                 mels = self._mel_windows([batch[i] for i in with_face])
                 with torch.inference_mode():
-                    predicted = self._model(torch.from_numpy(mels), torch.from_numpy(network_input(crops)))
+                    predicted = self.model(torch.from_numpy(mels), torch.from_numpy(network_input(crops)))
                 predicted = predicted.numpy().transpose(0, 2, 3, 1)
                 for i, box, face in zip(with_face, boxes, predicted):
                     outputs[i] = paste(items[i][0], face, box)
@@ -173,7 +170,7 @@ class Wav2LipClip(Clip):
 
 def wav2lip_clip(source: Clip | np.ndarray, index_map: np.ndarray, fps: Fraction, speech: SpeechFile,
                  pick: FacePick, max_faces: int, checkpoint: Path | str | None, batch_size: int, name: str) -> Clip:
-    """The Wav2Lip backend's result (see the module docstring); the checkpoint is found up front."""
+    """The Wav2Lip backend's result (see the module docstring); the checkpoint is loaded up front."""
     weights = find_weights(WEIGHTS_FAMILY, WEIGHTS_FILES, WEIGHTS_SOURCE, checkpoint)
-    load_wav2lip(weights)  # a wrong or corrupt file fails now, not mid-render
-    return Wav2LipClip(source, index_map, fps, speech, pick, max_faces, weights, batch_size, name)
+    model = load_wav2lip(weights)  # a wrong or corrupt file fails now, not mid-render
+    return Wav2LipClip(source, index_map, fps, speech, pick, max_faces, model, batch_size, name)
