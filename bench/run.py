@@ -3,6 +3,7 @@
     python bench/run.py            # all benchmarks
     python bench/run.py media      # only bench_media.py
     python bench/run.py --quick    # short inputs, for a smoke test
+    python bench/run.py --assemble # only rebuild RESULTS.md from bench/results/
 
 Each bench_<topic>.py defines ``run(quick: bool) -> str`` returning a Markdown section. Sections are
 kept in bench/results/<topic>.md, so running one benchmark updates its section and keeps the others;
@@ -44,7 +45,7 @@ def main(argv: list[str]) -> None:
     quick = "--quick" in argv
     wanted = [a for a in argv if not a.startswith("--")]
     RESULTS.mkdir(exist_ok=True)
-    for script in sorted(HERE.glob("bench_*.py")):
+    for script in [] if "--assemble" in argv else sorted(HERE.glob("bench_*.py")):
         topic = script.stem.removeprefix("bench_")
         if wanted and topic not in wanted:
             continue
