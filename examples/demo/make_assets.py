@@ -2,8 +2,9 @@
 
     python examples/demo/make_assets.py
 
-Writes deterministic files into ``examples/demo/assets/``: two painted stills, a title card,
-a short rendered clip of orbiting shapes with a tone, and a piece of synthesised music.
+Writes deterministic files into ``examples/demo/assets/``: three painted stills (one with the
+depth map its 3D camera move uses), a title card, a short rendered clip of orbiting shapes with a
+tone, and a piece of synthesised music.
 """
 
 from __future__ import annotations
@@ -76,6 +77,55 @@ def city() -> Image.Image:
                     draw.rectangle((wx, wy, wx + 6, wy + 9), fill=(255, 214, 120))
         x += width + int(RNG.integers(2, 12))
     return image
+
+
+def _mask(polygon) -> np.ndarray:
+    canvas = Image.new("L", (W, H), 0)
+    ImageDraw.Draw(canvas).polygon(polygon, fill=255)
+    return np.asarray(canvas) > 127
+
+
+def valley() -> tuple[Image.Image, Image.Image]:
+    """A layered landscape (misty ridges, a near slope, a pine) and its depth map (white = near).
+
+    Each layer is painted into the picture and its depth into the depth map from the same shape,
+    so the two match exactly: the depth the demo's 3D camera move flies through.
+    """
+    rng = np.random.default_rng(7)
+    picture = Image.fromarray(_vertical_gradient((120, 160, 210), (235, 215, 190), H, W).astype(np.uint8))
+    paint = ImageDraw.Draw(picture)
+    depth = np.zeros((H, W), np.float32)  # the sky is the farthest thing
+    layers = [  # colour, ridge height (fraction of H), roughness, disparity (0 far .. 255 near)
+        ((150, 160, 190), 0.42, 0.05, 40), ((118, 132, 164), 0.52, 0.05, 70),
+        ((86, 104, 128), 0.62, 0.04, 110), ((58, 80, 80), 0.74, 0.035, 160),
+    ]
+    for layer, (colour, base, rough, near) in enumerate(layers):
+        ridge = _ridge(W, base * H, rough * H, seed=10 + layer)
+        outline = [(0, H)] + [(x, float(ridge[x])) for x in range(0, W, 4)] + [(W, H)]
+        paint.polygon(outline, fill=colour)
+        depth[_mask(outline)] = near
+    # a near slope rising to the right, coming closer towards the bottom of the frame
+    slope = [(W * 0.45, H), (W * 0.62, H * 0.80), (W * 0.8, H * 0.70), (W, H * 0.66), (W, H)]
+    paint.polygon(slope, fill=(44, 58, 40))
+    rows = np.clip(200 + 55 * (np.arange(H) - H * 0.66) / (H * 0.34), 200, 255)[:, None].repeat(W, axis=1)
+    on_slope = _mask(slope)
+    depth[on_slope] = rows[on_slope]
+    for _ in range(900):  # grass: near detail that shows the parallax
+        x, y = rng.uniform(W * 0.5, W), rng.uniform(H * 0.72, H)
+        if on_slope[min(int(y), H - 1), min(int(x), W - 1)]:
+            paint.line([(x, y), (x + rng.uniform(-3, 3), y - rng.uniform(6, 14))], fill=(70, 92, 52), width=2)
+    trunk_x, ground = W * 0.8, H * 0.74
+    for tier in range(5):
+        half, top = 90 - tier * 15, ground - 60 - tier * 60
+        tree = [(trunk_x - half, top + 90), (trunk_x, top), (trunk_x + half, top + 90)]
+        paint.polygon(tree, fill=(24, 44, 30))
+        depth[_mask(tree)] = 235
+    trunk = [(trunk_x - 10, ground - 40), (trunk_x + 10, ground - 40), (trunk_x + 10, ground + 20),
+             (trunk_x - 10, ground + 20)]
+    paint.polygon(trunk, fill=(52, 36, 26))
+    depth[_mask(trunk)] = 235
+    picture = picture.filter(ImageFilter.GaussianBlur(0.6))
+    return picture, Image.fromarray(depth.astype(np.uint8))
 
 
 def title() -> Image.Image:
@@ -175,6 +225,9 @@ def main() -> None:
     sunrise().save(HERE / "sunrise.png", optimize=True)
     city().save(HERE / "city.png", optimize=True)
     title().save(HERE / "title.png", optimize=True)
+    picture, depth = valley()
+    picture.save(HERE / "valley.png", optimize=True)
+    depth.save(HERE / "valley_depth.png", optimize=True)
     orbit_clip(HERE / "orbit.mp4")
     music(HERE / "music.flac")
     for path in sorted(HERE.iterdir()):
