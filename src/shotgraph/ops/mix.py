@@ -83,7 +83,9 @@ class SampleReader:
                 break
             self.pending.append(chunk)
             self.have += chunk.shape[1]
-        joined = np.concatenate(self.pending, axis=1) if len(self.pending) != 1 else self.pending[0]
+        if not self.pending:
+            return np.zeros((self.channels, n), np.float32)
+        joined = np.concatenate(self.pending, axis=1) if len(self.pending) > 1 else self.pending[0]
         if joined.shape[1] < n:
             joined = np.concatenate([joined, np.zeros((self.channels, n - joined.shape[1]), np.float32)], axis=1)
         out, rest = joined[:, :n], joined[:, n:]
