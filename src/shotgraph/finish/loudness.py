@@ -167,12 +167,13 @@ def limit(chunks: Iterable[np.ndarray], channels: int, rate: int, total: int, ce
         window = np.concatenate([window[:, size:], reader.read(size)], axis=1)
 
 
-def normalise(clip: Clip, target_lufs: float, true_peak_db: float = -1.0, passes: int = 3,
+def normalise(clip: Clip, target_lufs: float, true_peak_db: float = -1.0, passes: int = 6,
               tolerance: float = 0.2) -> Clip:
     """``clip`` with its sound at ``target_lufs`` integrated and a true peak under ``true_peak_db``.
 
     The gain comes from a measuring pass; limiting can lower the loudness a little, so the result
-    is measured again and the gain corrected (at most ``passes`` times). Silent clips are unchanged.
+    is measured again and the gain corrected (at most ``passes`` measuring passes over the audio,
+    which is cheap next to video). Silent clips are unchanged.
     """
     if clip.audio is None:
         return clip
@@ -191,9 +192,16 @@ def normalise(clip: Clip, target_lufs: float, true_peak_db: float = -1.0, passes
         stop = total if stop is None else stop
         return exact_length(skip_samples(limited, start), stop - start, channels)
 
-    for _ in range(passes - 1):
+    # Limiting eats into loud passages, so loudness grows slower than the gain: secant steps on
+    # (gain, measured loudness) converge in a few passes where plain correction crawls.
+    previous: tuple[float, float] | None = None
+    for _ in range(passes):
         achieved = measure(render(gain_db), rate, channels).integrated_lufs
         if abs(achieved - target_lufs) <= tolerance:
             break
-        gain_db += target_lufs - achieved
+        slope = 1.0
+        if previous is not None and abs(gain_db - previous[0]) > 1e-3:
+            slope = min(1.0, max(0.05, (achieved - previous[1]) / (gain_db - previous[0])))
+        previous = (gain_db, achieved)
+        gain_db += min(24.0, (target_lufs - achieved) / slope)
     return WithAudioClip(clip, clip.audio, lambda start, stop: render(gain_db, start, stop))
