@@ -146,6 +146,45 @@ def encode(delivery: Delivery, target: Path, on_frame: Callable[[int], None] | N
     return write_clip(delivery.clip, target, delivery.video, delivery.spec.audio, on_frame, threads)
 
 
+def deliver_to_file(delivery: Delivery, output: Path, validate: Validate = "strict",
+                    on_frame: Callable[[int], None] | None = None, smart=None,
+                    log: Callable[[str], None] | None = None) -> ValidationReport | None:
+    """Encode to ``output`` and validate; with ``strict`` a file that fails its checks is not
+    put in place (a MediaError says why). The report is saved as ``<output>.validation.json``.
+
+    ``smart`` is a :class:`~shotgraph.finish.smart_render.SmartPlan`: its copy segments are
+    stream-copied; if a join turns out unsound the whole file is encoded normally instead."""
+    import os
+
+    from shotgraph.finish.smart_render import SmartRenderUnsound, write_smart
+    from shotgraph.fsutil import temp_sibling
+
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temp = temp_sibling(output)
+    try:
+        try:
+            if smart is None:
+                raise SmartRenderUnsound("no stretch to copy")
+            write_smart(delivery.clip, smart, temp, delivery.video, delivery.spec.audio, on_frame)
+            if log:
+                log(f"smart render: {smart.copied_frames} of {delivery.clip.n_frames} frames stream-copied")
+        except SmartRenderUnsound as reason:
+            if smart is not None and log:
+                log(f"smart render not possible ({reason}); encoding every frame")
+            encode(delivery, temp, on_frame)
+        report = None if validate == "off" else check(delivery, temp)
+        if report is not None:
+            report.path = str(output)
+            write_bytes_atomic(output.with_name(f"{output.stem}.validation.json"), report.to_json().encode())
+            if validate == "strict" and not report.ok:
+                raise MediaError(f"{output.name} does not hold its spec, so it was not written: {report.summary()}")
+        os.replace(temp, output)
+        return report
+    finally:
+        temp.unlink(missing_ok=True)
+
+
 def check(delivery: Delivery, target: Path) -> ValidationReport:
     v = delivery.clip.video
     return validate_file(target, delivery.spec, v.n_frames, v.fps, v.width, v.height, delivery.gop, delivery.preset)
