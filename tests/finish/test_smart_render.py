@@ -60,7 +60,7 @@ def test_cut_between_keyframes_copies_the_whole_gops_inside_and_encodes_the_rest
     assert [read_index(f) for f in frames] == list(range(10, 80))
 
 
-def test_other_codec_parameters_or_a_transition_mean_re_encoding(tmp_path):
+def test_other_codec_parameters_mean_re_encoding_and_transitions_are_never_copied(tmp_path):
     write_clip(indexed_clip(48, width=320, height=240), tmp_path / "src.mp4",
                VideoEncoding(codec="h264", crf=18, gop=24, preset="ultrafast"))
     plan, _ = render(tmp_path, {"clips": [{"shot": "src.mp4"}]})
@@ -68,5 +68,10 @@ def test_other_codec_parameters_or_a_transition_mean_re_encoding(tmp_path):
     write_clip(indexed_clip(48, width=320, height=240), tmp_path / "src.mp4", VideoEncoding(**ENCODING))
     plan, _ = render(tmp_path, {"clips": [{"shot": "src.mp4"}, {"shot": "src.mp4",
                                                                  "transition": {"kind": "crossfade", "duration": 0.5}}]})
-    assert plan is None
-    assert open_video(tmp_path / "out.mp4").n_frames == 96 - 12
+    # the crossfade blends frames 36-47 of the first clip and 0-11 of the second: only the GOPs
+    # clear of it ([0, 24) of the first, [24, 48) of the second) are copied
+    assert [(s.start, s.stop, s.source is not None) for s in plan.segments] == [
+        (0, 24, True), (24, 60, False), (60, 84, True)]
+    frames = list(open_video(tmp_path / "out.mp4").frames())
+    assert len(frames) == 96 - 12
+    assert [read_index(f) for f in frames[:24] + frames[60:]] == list(range(24)) + list(range(24, 48))

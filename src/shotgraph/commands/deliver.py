@@ -78,14 +78,19 @@ def register(app: typer.Typer) -> None:
         run_delivery(open_video(input), output, params, as_json)
 
     @app.command()
-    def presets() -> None:
+    def presets(as_json: bool = typer.Option(False, "--json", help="Print the presets as JSON.")) -> None:
         """List the delivery presets and what each sets."""
-        from rich.table import Table
+        import json
+
+        from rich.table import Column, Table
 
         from shotgraph.cli import out
         from shotgraph.finish.presets import PRESETS
 
-        table = Table("preset", "file", "size", "fps", "video", "gop", "audio", "loudness")
+        if as_json:
+            out.print_json(json.dumps({name: p.model_dump(mode="json") for name, p in PRESETS.items()}))
+            return
+        table = Table(Column("preset", no_wrap=True), "file", "size", "fps", "video", "gop", "audio", "loudness")
         for name, p in PRESETS.items():
             video = f"{p.video.codec} {p.video.profile or ''} {p.video.pix_fmt or ''}".strip()
             if p.video.crf is not None:

@@ -181,7 +181,7 @@ def timeline_to_edit(timeline: otio.schema.Timeline) -> dict:
         source = item.source_range or item.available_range()
         rate = source.start_time.rate
         fps = fps or rate
-        meta = item.metadata.get("shotgraph", {})
+        meta = _plain(item.metadata.get("shotgraph", {}))
         entry = dict(meta.get("edit_clip") or {})
         entry.pop("transition", None)
         if "title" not in entry:
@@ -205,6 +205,15 @@ def timeline_to_edit(timeline: otio.schema.Timeline) -> dict:
     if fps:
         edit["fps"] = f"{Fraction(fps).limit_denominator(1001).numerator}/{Fraction(fps).limit_denominator(1001).denominator}"
     return edit
+
+
+def _plain(value):
+    """OTIO metadata as plain Python data (its dictionaries die with the timeline)."""
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "AnyVector":
+        return [_plain(v) for v in value]
+    return value
 
 
 def _extend_out(entry: dict, frames: float, rate: float) -> None:

@@ -4,7 +4,8 @@ It is only sound where no pixel changes and the copied packets decode the same i
 file, so a stretch of an edit clip is copied when all of this holds, and re-encoded otherwise:
 
 - the deliverable is H.264 at the edit's size and rate, with nothing over the picture (no
-  overlays, no fades), and the clip has no speed change, freeze or transition on it;
+  overlays, no fades), the clip has no speed change or freeze, and the stretch lies outside
+  the frames its transitions blend;
 - the source is a constant-rate H.264 file at the edit's size and rate, read frame for frame;
 - its SPS/PPS equal the ones the deliverable's encoder writes (same codec parameters: profile,
   level, pixel format, colour tags, reorder depth...), so one header serves the whole file;
@@ -210,17 +211,18 @@ def plan_smart_render(clips, params, cut: Clip, deliver_params) -> SmartPlan | N
     plan = plan_encoding(Path(f"x.{spec.container}"), video, None, v.width, v.height, False, False)
     reference = parameter_sets(encoder_context(plan, v.width, v.height, v.fps).extradata)
     copies: list[Segment] = []
+    last_index = len(params.clips) - 1
     for index, (clip, spec_clip) in enumerate(zip(clips, params.clips)):
-        joins = [spec_clip.transition] + ([params.clips[index + 1].transition] if index + 1 < len(params.clips) else [])
         if clip is None or spec_clip.freeze is not None or spec_clip.speed != 1.0:
-            continue
-        if any(t is not None and t.kind != "cut" and t.duration > 0 for t in joins):
             continue
         if (clip.video.width, clip.video.height) != (v.width, v.height):
             continue
         piece = trim(clip, spec_clip.in_ or 0.0, spec_clip.out) if (spec_clip.in_ or spec_clip.out) else clip
         first = piece.first if isinstance(piece, SliceClip) else 0
-        found = copyable_range(clip, first, first + piece.n_frames, reference, gop)
+        # frames under a transition are blended: only the stretch between the overlaps is untouched
+        head = sequence.overlaps[index - 1] if index > 0 else 0
+        tail = sequence.overlaps[index] if index < last_index else 0
+        found = copyable_range(clip, first + head, first + piece.n_frames - tail, reference, gop)
         if found is not None:
             begin, end = found
             start = sequence.starts[index] + begin - first
