@@ -84,14 +84,16 @@ def test_overrides_merge_over_the_preset():
         resolve_delivery(DeliverParams.model_validate({"preset": "vimeo"}))
 
 
-def test_strict_validation_fails_a_file_that_misses_its_spec(tmp_path):
-    # 1 s of near silence cannot be normalised (below the absolute gate): the loudness check fails
-    silent = indexed_clip(24, width=320, height=180, audio=False)
-    params = DeliverParams.model_validate({"loudness": {"integrated": -14}, "audio": {"codec": "aac"}})
-    quiet = FunctionClip(silent.video, silent.make_frame, AudioInfo(48000, 2),
-                         lambda s, e: iter([np.full((2, e - s), 1e-5, np.float32)]))
-    with pytest.raises(MediaError, match="integrated loudness"):
-        EncodedFile(prepare(quiet, params), params).write(tmp_path, None)
+def test_strict_validation_fails_a_file_that_misses_its_spec(tmp_path, rng):
+    # noise cannot be held to 20 kbit/s: x264's rate control overshoots, and the bitrate check says so
+    noise = FunctionClip(VideoInfo(320, 180, Fraction(24), 24), lambda i: rng.integers(0, 256, (180, 320, 3), dtype=np.uint8))
+    params = DeliverParams.model_validate({"video": {"maxrate": "20k", "bufsize": "20k"}, "audio": {"codec": "none"}})
+    with pytest.raises(MediaError, match="video bitrate: expected <= 0.02 Mbit/s"):
+        EncodedFile(prepare(noise, params), params).write(tmp_path, None)
+    silent = DeliverParams.model_validate({"loudness": {"integrated": -14}, "validate": "strict"})
+    quiet = FunctionClip(noise.video, noise.make_frame, AudioInfo(48000, 2),
+                         lambda s, e: iter([np.zeros((2, e - s), np.float32)]))
+    EncodedFile(prepare(quiet, silent), silent).write(tmp_path, None)  # silence: nothing to normalise, not a failure
 
 
 def moving_subject_clip(n=72, width=640, height=360):

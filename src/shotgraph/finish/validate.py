@@ -156,6 +156,9 @@ def _check_audio(report: ValidationReport, info: dict, spec: Preset, path: Path)
     measured = measure(read(0, total), audio_info.sample_rate, audio_info.channels)
     target = spec.loudness
     lufs, tp = measured.integrated_lufs, measured.true_peak_dbtp
+    if not np.isfinite(lufs):  # silence (below the -70 LUFS gate) has no loudness to normalise
+        report.add("integrated loudness", f"{target.integrated:g} LUFS", "silent", True)
+        return
     report.add("integrated loudness", f"{target.integrated:g} ± {target.tolerance:g} LUFS",
-               f"{lufs:.2f} LUFS", np.isfinite(lufs) and abs(lufs - target.integrated) <= target.tolerance)
+               f"{lufs:.2f} LUFS", abs(lufs - target.integrated) <= target.tolerance)
     report.add("true peak", f"<= {target.true_peak:g} dBTP", f"{tp:.2f} dBTP", tp <= target.true_peak + TRUE_PEAK_SLACK)
