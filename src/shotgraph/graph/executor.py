@@ -231,7 +231,6 @@ class Executor:
                                    "sha256": digest, "bytes": source.stat().st_size, "written": not unchanged})
             self.console.print(f"[green]✓[/] {dest}" + ("" if not unchanged else " [dim](unchanged)[/]"))
 
-
     def _export_sidecars(self, meta: dict, key: str, dest) -> None:
         """Other files a deliverable made (e.g. its validation report) go beside it as
         ``<name>.<file>``."""
