@@ -182,7 +182,9 @@ class Graph:
         except (UserError, KeyError) as error:
             raise self.document.error(loc + ("path",), str(error) if isinstance(error, UserError) else
                                       f"{export.suffix} is not a delivery format") from None
-        raw = {"op": "deliver", "container": container, **spec.model_dump(exclude={"path", "source"}, exclude_none=True)}
+        # only what the deliverable sets: the rest comes from its preset (or the defaults)
+        explicit = spec.model_dump(exclude={"path", "source"}, exclude_unset=True, by_alias=True)
+        raw = {"op": "deliver", "container": container, **explicit}
         node_id = self._add_step(f"deliverables.{name}", name, raw, loc, source_node, None)
         self.nodes[node_id].export = export
         self.deliverables[name] = node_id

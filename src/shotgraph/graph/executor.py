@@ -226,9 +226,16 @@ class Executor:
             unchanged = dest.is_file() and dest.stat().st_size == source.stat().st_size and sha256_file(dest) == digest
             if not unchanged:
                 copy_atomic(source, dest)
+            self._export_sidecars(meta, key, dest)
             report.exports.append({"deliverable": node_id.removeprefix("deliverables."), "path": str(dest),
                                    "sha256": digest, "bytes": source.stat().st_size, "written": not unchanged})
             self.console.print(f"[green]✓[/] {dest}" + ("" if not unchanged else " [dim](unchanged)[/]"))
+
+    def _export_sidecars(self, meta: dict, key: str, dest) -> None:
+        """Other files a deliverable made (e.g. its validation report) go beside it as
+        ``<name>.<file>``."""
+        for output in meta["outputs"][1:]:
+            copy_atomic(self.cache.entry_path(key) / output["file"], dest.with_name(f"{dest.stem}.{output['file']}"))
 
 
 def _drain(progress_queue, display: "_ProgressDisplay") -> None:

@@ -34,14 +34,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shotgraph.errors import ProjectError
 from shotgraph.graph.yamlfile import LocatedDocument, Loc, load_yaml
 from shotgraph.media.encode import AudioEncoding, VideoEncoding
-from shotgraph.ops.concat import ConformMode
+from shotgraph.finish.presets import Fit, LoudnessTarget
 from shotgraph.params import Fps
 
 SCHEMA_VERSION = 1
@@ -66,16 +66,25 @@ class ShotSpec(BaseModel):
 
 
 class DeliverableSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A file to deliver: a preset (see ``shotgraph presets``) and/or explicit settings; fields
+    left out come from the preset. After encoding the file is validated against its spec and
+    the report saved beside it as ``<name>.validation.json``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     path: str = Field(description="output file, relative to the project file")
     source: str = Field("edit", description="'edit' or a shot name")
+    preset: str | None = Field(None, description="youtube-1080p, youtube-4k, instagram-reels, tiktok, "
+                                                 "x-landscape, prores-master, archive")
     video: VideoEncoding = Field(default_factory=VideoEncoding)
     audio: AudioEncoding = Field(default_factory=AudioEncoding)
     width: int | None = Field(None, ge=-2)
     height: int | None = Field(None, ge=-2)
-    fit: ConformMode = "pad"
+    fit: Fit | None = Field(None, description="pad | crop | stretch | smart (follow the subject)")
     fps: Fps | None = None
+    gop_seconds: float | None = Field(None, gt=0)
+    loudness: LoudnessTarget | None = None
+    validate_output: Literal["strict", "warn", "off"] = Field("strict", alias="validate")
 
 
 class ProjectSpec(BaseModel):

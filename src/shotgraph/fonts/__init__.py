@@ -1,0 +1,1 @@
+"""Fonts shipped with shotgraph (DejaVu Sans; licence in LICENSE-DejaVu.txt)."""
