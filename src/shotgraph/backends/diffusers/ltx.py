@@ -1,0 +1,34 @@
+"""LTX-Video (Lightricks): text- and image-to-video from one set of weights, 121 frames at 704x480."""
+
+from shotgraph.backends.diffusers.family import VideoFamily, VideoRequest, pil
+
+
+def call_kwargs(request: VideoRequest, pipe) -> dict:
+    kwargs = {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt or None,
+        "height": request.height,
+        "width": request.width,
+        "num_frames": request.num_frames,
+        "frame_rate": max(1, round(request.fps)),  # LTX conditions its positional embedding on it
+        "num_inference_steps": request.steps,
+        "guidance_scale": request.guidance,
+    }
+    if request.image is not None:
+        kwargs["image"] = pil(request.image)
+    return kwargs
+
+
+FAMILY = VideoFamily(
+    name="ltx",
+    summary="LTX-Video (text- and image-to-video)",
+    models={"text": "Lightricks/LTX-Video", "image": "Lightricks/LTX-Video"},
+    pipelines={"text": "LTXPipeline", "image": "LTXImageToVideoPipeline"},
+    segment_frames=121,
+    frame_step=8,
+    size_multiple=32,
+    default_size=(704, 480),
+    steps=50,
+    guidance=3.0,
+    call_kwargs=call_kwargs,
+)
