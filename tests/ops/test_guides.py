@@ -30,16 +30,15 @@ def test_canny_finds_the_square_outline_and_nothing_else():
     out = canny_edges(square_frame())
     assert out.shape == (64, 64, 3) and set(np.unique(out)) <= {0, 255}
     found = out[..., 0] > 0
-    border = border_mask()
-    assert found[border].mean() > 0.4  # the outline is traced
-    assert not found[~border].any()  # flat areas stay black
+    assert not found[~border_mask()].any()  # every edge lies on the outline; flat areas stay black
+    assert found.sum() >= 0.9 * 4 * 32  # and the outline (perimeter 128 px) is traced
     assert not canny_edges(np.full((64, 64, 3), 90, np.uint8)).any()
 
 
 def test_soft_edges_peak_on_the_outline_and_do_not_flicker_with_brightness():
     out = soft_edges(square_frame())[..., 0].astype(float)
     assert out[border_mask()].mean() > 4 * out[~border_mask(width=6)].mean()
-    assert out[30:34, 30:34].max() == 0  # the flat middle of the square
+    assert out[30:34, 30:34].max() <= 5  # the flat middle of the square
     # no per-frame normalisation: halving the contrast weakens the response instead of re-stretching it
     weaker = soft_edges(square_frame(lo=80, hi=160))[..., 0].astype(float)
     assert weaker[border_mask()].mean() < out[border_mask()].mean()
@@ -90,7 +89,7 @@ def test_pose_guide_runs_mediapipe_offline():
     from shotgraph.ops.guides import pose
 
     source = FunctionClip(VideoInfo(96, 96, Fraction(8), 2), lambda i: np.full((96, 96, 3), 128, np.uint8))
-    frames = list(pose(source, complexity=0).frames())
+    frames = list(pose(source).frames())
     assert len(frames) == 2 and frames[0].shape == (96, 96, 3)
     assert not np.any(frames[0])  # nobody in a grey frame: a black guide
 

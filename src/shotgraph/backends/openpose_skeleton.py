@@ -1,7 +1,7 @@
 """Body pose from mediapipe, drawn as an OpenPose-style skeleton (what pose ControlNets were trained on).
 
-mediapipe 0.10.21 ships its BlazePose models (lite and full) inside the wheel, so this runs offline on
-CPU. Its 33 landmarks are mapped to OpenPose's 18 COCO keypoints (the neck is the shoulders'
+mediapipe 0.10.21 ships BlazePose's detector and its *full* landmark model inside the wheel (the
+lite and heavy ones it would download), so this always uses the full model and runs offline on CPU. Its 33 landmarks are mapped to OpenPose's 18 COCO keypoints (the neck is the shoulders'
 midpoint) and drawn with OpenPose's limb colours: coloured ellipses for limbs, dots for joints, on
 black.
 """
@@ -63,10 +63,10 @@ class PoseEstimator:
     """mediapipe Pose in still-image mode: every frame on its own, so any frame range gives the same
     result (tracking mode would depend on where reading started)."""
 
-    def __init__(self, complexity: int = 1, min_confidence: float = 0.5):
+    def __init__(self, min_confidence: float = 0.5):
         import mediapipe as mp
 
-        self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=complexity,
+        self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,  # the shipped model
                                             min_detection_confidence=min_confidence)
         self._lock = threading.Lock()
 

@@ -177,21 +177,20 @@ POSE_BACKEND = Backend("mediapipe", "mediapipe BlazePose (ships in the wheel), O
 class PoseParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    complexity: Literal[0, 1] = Field(1, description="0: lite model (faster), 1: full model")
     min_confidence: float = Field(0.5, ge=0, le=1, description="person detection threshold")
 
 
-def pose(clip: Clip, complexity: int = 1, min_confidence: float = 0.5) -> Clip:
+def pose(clip: Clip, min_confidence: float = 0.5) -> Clip:
     """A pose guide video of ``clip``: OpenPose skeletons on black (black where nobody is found)."""
     POSE_BACKEND.ensure()
     from shotgraph.backends.openpose_skeleton import PoseEstimator
 
-    estimator = PoseEstimator(complexity, min_confidence)
+    estimator = PoseEstimator(min_confidence)
     return MapClip(clip, lambda frame, _i: estimator.skeleton(frame), video=_rgb(clip))
 
 
 @op("pose", version=1, params=PoseParams, kind=OpKind.FILTER, backends=(POSE_BACKEND,),
     summary="Pose guide video: mediapipe landmarks drawn as OpenPose skeletons.")
 def _run_pose(inputs, params: PoseParams, ctx):
-    return pose(inputs[0], params.complexity, params.min_confidence)
+    return pose(inputs[0], params.min_confidence)
 

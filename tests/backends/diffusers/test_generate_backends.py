@@ -17,6 +17,7 @@ from synthetic import index_frame  # noqa: E402
 
 from shotgraph.backends.diffusers import loader  # noqa: E402
 from shotgraph.backends.diffusers.img2img import Img2Img  # noqa: E402
+from shotgraph.backends.diffusers.video import FAMILIES, DiffusersBackend  # noqa: E402
 from shotgraph.clip import FunctionClip, VideoInfo  # noqa: E402
 from shotgraph.errors import MissingWeightsError, ParamError  # noqa: E402
 from shotgraph.ops.generate import extend, generate  # noqa: E402
@@ -33,7 +34,7 @@ CASES = [
     ("wan", "text", 16, False),
     ("wan", "image", 16, True),
 ]
-FRAMES = 5  # CogVideoX, Wan (4k+1) and LTX (8k+1) make more and are trimmed
+FRAMES = 3  # CogVideoX, Wan (4k+1) and LTX (8k+1) make more and are trimmed
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +108,7 @@ def test_long_shot_is_built_from_continued_segments(tmp_path, models):
 def test_extend_continues_a_clip_from_its_last_frame(tmp_path, models):
     source = FunctionClip(VideoInfo(32, 32, Fraction(8), 6), lambda i: index_frame(i, 32, 32))
     longer = extend(source, backend="svd", model=str(models[("svd", "image")]), steps=2, frames=4, seed=1,
-                    log=lambda _m: None)
+                    resolution="output", log=lambda _m: None)
     frames = frames_of(longer)
     assert frames.shape == (10, 32, 32, 3)
     assert all(np.array_equal(frames[i], index_frame(i, 32, 32)) for i in range(6))
@@ -171,6 +172,10 @@ def test_models_folder_layout_is_found_by_hub_id(tmp_path, monkeypatch, models):
     monkeypatch.setenv("SHOTGRAPH_MODELS", str(root))
     clip = generate("a cat", backend="ltx", steps=2, frames=3, width=32, height=32, resolution="output",
                     log=lambda _m: None)
+    backend = DiffusersBackend(FAMILIES["ltx"], loader.LoadOptions())
+    width, height = backend.native_size(16 / 9)  # resolution: native (the default) runs LTX near 704x480
+    assert width % 32 == 0 and height % 32 == 0 and abs(width * height / (704 * 480) - 1) < 0.1
+    assert abs(width / height - 16 / 9) < 0.1
     assert clip.n_frames == 3
 
 

@@ -144,7 +144,7 @@ def service(service_video, monkeypatch):
     monkeypatch.setenv("RUNWAYML_API_SECRET", KEY)
     monkeypatch.setenv("LUMAAI_API_KEY", KEY)
     # the op polls every 5 s; the fake service needs no waiting
-    monkeypatch.setattr("shotgraph.backends.hosted.http.time.sleep", lambda _s: None)
+    monkeypatch.setattr("shotgraph.backends.hosted.http._sleep", lambda _s: None)
     yield server
     server.shutdown()
     server.server_close()
@@ -152,7 +152,7 @@ def service(service_video, monkeypatch):
 
 def shot(prompt="a red ball", **settings):
     messages = []
-    settings = {"duration": 2, "width": 64, "height": 36, "fps": 12, "seed": 7, **settings}
+    settings = {"duration": 2, "width": 64, "height": 36, "fps": 12, "seed": 7, "resolution": "output", **settings}
     clip = generate(prompt, log=messages.append, **settings)
     return clip, np.stack(list(clip.frames())), messages
 
@@ -184,7 +184,7 @@ def test_runway_image_to_video_sends_the_image_as_a_data_uri(service, tmp_path):
     header, data = body["promptImage"].split(",", 1)
     assert header == "data:image/png;base64"
     sent = np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
-    assert sent.shape[:2] == (720, 1280)  # fitted to the ratio the service generates at
+    assert np.array_equal(sent, picture)  # the first frame, losslessly
     assert frames.shape == (24, 36, 64, 3)
 
 

@@ -60,18 +60,26 @@ def _error_text(body: bytes) -> str:
     return json.dumps(data)[:300]
 
 
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 class HostedClient:
-    """Requests to one service. ``sleep`` is injectable so tests need not wait for real backoff."""
+    """Requests to one service. ``sleep`` (default: :func:`_sleep`, looked up at each wait) is
+    replaceable so tests need not wait for real backoff and polling."""
 
     def __init__(self, service: str, base_url: str, headers: dict[str, str], timeout: float = 60.0,
-                 retries: int = 4, backoff: float = 2.0, sleep: Callable[[float], None] = time.sleep):
+                 retries: int = 4, backoff: float = 2.0, sleep: Callable[[float], None] | None = None):
         self.service = service
         self.base_url = base_url.rstrip("/")
         self._headers = headers  # holds the key: never printed
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
-        self.sleep = sleep
+        self._sleep = sleep
+
+    def sleep(self, seconds: float) -> None:
+        (self._sleep or _sleep)(seconds)
 
     def _wait(self, attempt: int, hint: float | None) -> None:
         delay = hint if hint is not None else self.backoff * (2 ** attempt) * (0.5 + random.random() / 2)
