@@ -24,9 +24,9 @@ from shotgraph.ops.generate import extend, generate  # noqa: E402
 
 # (backend, builder kind, generation size, image input?)
 CASES = [
-    ("svd", "image", 32, True),
-    ("modelscope", "text", 32, False),
-    ("animatediff", "text", 32, False),
+    ("svd", "image", 16, True),
+    ("modelscope", "text", 16, False),
+    ("animatediff", "text", 16, False),
     ("cogvideox", "text", 16, False),
     ("cogvideox", "image", 16, True),
     ("ltx", "text", 32, False),
@@ -131,8 +131,8 @@ def test_animatediff_follows_a_control_video(tmp_path, models):
     from shotgraph.media import write_clip
 
     guides = []
-    for name, offset in (("a", 0), ("b", 40)):
-        clip = FunctionClip(VideoInfo(32, 32, Fraction(8), 4), lambda i, o=offset: index_frame(i + o, 32, 32))
+    for name, level in (("dark", 0), ("bright", 255)):  # e.g. an empty edge guide, and a full one
+        clip = FunctionClip(VideoInfo(32, 32, Fraction(8), 4), lambda i, v=level: np.full((32, 32, 3), v, np.uint8))
         guides.append(str(write_clip(clip, tmp_path / f"guide-{name}.mkv")))
     common = dict(backend="animatediff", model=str(models[("animatediff", "text")]),
                   controlnet=str(models["controlnet"]), steps=2, frames=4, width=32, height=32, fps=8,

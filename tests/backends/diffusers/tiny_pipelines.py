@@ -240,8 +240,14 @@ def save_controlnet(folder: Path) -> Path:
     from diffusers import ControlNetModel
 
     torch.manual_seed(0)
-    ControlNetModel(block_out_channels=(8, 8), layers_per_block=1, in_channels=4,
-                    down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), cross_attention_dim=8,
-                    conditioning_embedding_out_channels=(8, 8), norm_num_groups=2,
-                    attention_head_dim=2).save_pretrained(folder)
+    model = ControlNetModel(block_out_channels=(8, 8), layers_per_block=1, in_channels=4,
+                            down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), cross_attention_dim=8,
+                            conditioning_embedding_out_channels=(8, 8), norm_num_groups=2, attention_head_dim=2)
+    # A new ControlNet's output convolutions start at zero (it adds nothing until trained); give them
+    # weights so the guide visibly steers the tiny model, as a trained one does.
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if not parameter.any():
+                parameter.normal_(0.0, 5.0)
+    model.save_pretrained(folder)
     return folder
