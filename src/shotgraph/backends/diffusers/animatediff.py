@@ -5,20 +5,12 @@ ControlNet) are loaded from their own folders and joined to it. A pipeline folde
 motion adapter inside (``save_pretrained`` of an AnimateDiff pipeline) needs no separate adapter.
 """
 
-from shotgraph.backends.diffusers.family import Component, VideoFamily, VideoRequest, pil
+from shotgraph.backends.diffusers.family import Component, VideoFamily, VideoRequest, common_kwargs, pil
 
 
 def call_kwargs(request: VideoRequest, pipe) -> dict:
-    kwargs = {
-        "prompt": request.prompt,
-        "negative_prompt": request.negative_prompt or None,
-        "height": request.height,
-        "width": request.width,
-        "num_frames": request.num_frames,
-        "num_inference_steps": request.steps,
-        "guidance_scale": request.guidance,
-        "decode_chunk_size": request.decode_chunk or 16,
-    }
+    kwargs = common_kwargs(request, image=False)
+    kwargs["decode_chunk_size"] = request.decode_chunk or 16
     if request.control is not None:
         kwargs["conditioning_frames"] = [pil(frame) for frame in request.control]
         kwargs["controlnet_conditioning_scale"] = request.control_scale

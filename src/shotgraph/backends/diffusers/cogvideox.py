@@ -1,22 +1,12 @@
 """CogVideoX (THUDM): text-to-video and image-to-video, 49 frames at 720x480."""
 
-from shotgraph.backends.diffusers.family import VideoFamily, VideoRequest, pil
+from shotgraph.backends.diffusers.family import VideoFamily, VideoRequest, common_kwargs
 
 
 def call_kwargs(request: VideoRequest, pipe) -> dict:
-    kwargs = {
-        "prompt": request.prompt,
-        "negative_prompt": request.negative_prompt or None,
-        "height": request.height,
-        "width": request.width,
-        "num_frames": request.num_frames,
-        "num_inference_steps": request.steps,
-        "guidance_scale": request.guidance,
-        "use_dynamic_cfg": True,  # the CogVideoX-5b recipe: guidance rises over the steps
-        "max_sequence_length": pipe.transformer.config.max_text_seq_length,  # 226 for the released models
-    }
-    if request.image is not None:
-        kwargs["image"] = pil(request.image)
+    kwargs = common_kwargs(request, image=True)
+    kwargs["use_dynamic_cfg"] = True  # the CogVideoX-5b recipe: guidance rises over the steps
+    kwargs["max_sequence_length"] = pipe.transformer.config.max_text_seq_length  # 226 for the released models
     return kwargs
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from shotgraph.backends.video import Mode, VideoRequest
 
-__all__ = ["Component", "Mode", "VideoFamily", "VideoRequest", "pil"]
+__all__ = ["Component", "Mode", "VideoFamily", "VideoRequest", "common_kwargs", "pil"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,22 @@ class VideoFamily:
         """``width`` x ``height`` rounded up to the family's size multiple."""
         m = self.size_multiple
         return -(-width // m) * m, -(-height // m) * m
+
+
+def common_kwargs(request: VideoRequest, image: bool = False) -> dict:
+    """The call arguments the text-driven video pipelines share (and ``image``, when asked and given)."""
+    kwargs = {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt or None,
+        "height": request.height,
+        "width": request.width,
+        "num_frames": request.num_frames,
+        "num_inference_steps": request.steps,
+        "guidance_scale": request.guidance,
+    }
+    if image and request.image is not None:
+        kwargs["image"] = pil(request.image)
+    return kwargs
 
 
 def pil(frame: np.ndarray):

@@ -1,21 +1,11 @@
 """LTX-Video (Lightricks): text- and image-to-video from one set of weights, 121 frames at 704x480."""
 
-from shotgraph.backends.diffusers.family import VideoFamily, VideoRequest, pil
+from shotgraph.backends.diffusers.family import VideoFamily, VideoRequest, common_kwargs
 
 
 def call_kwargs(request: VideoRequest, pipe) -> dict:
-    kwargs = {
-        "prompt": request.prompt,
-        "negative_prompt": request.negative_prompt or None,
-        "height": request.height,
-        "width": request.width,
-        "num_frames": request.num_frames,
-        "frame_rate": max(1, round(request.fps)),  # LTX conditions its positional embedding on it
-        "num_inference_steps": request.steps,
-        "guidance_scale": request.guidance,
-    }
-    if request.image is not None:
-        kwargs["image"] = pil(request.image)
+    kwargs = common_kwargs(request, image=True)
+    kwargs["frame_rate"] = max(1, round(request.fps))  # LTX conditions its positional embedding on it
     return kwargs
 
 

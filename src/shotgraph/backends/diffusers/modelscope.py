@@ -1,18 +1,10 @@
 """ModelScope text-to-video (damo / ali-vilab, 1.7B): 16 frames at 256x256."""
 
-from shotgraph.backends.diffusers.family import VideoFamily, VideoRequest
+from shotgraph.backends.diffusers.family import VideoFamily, VideoRequest, common_kwargs
 
 
 def call_kwargs(request: VideoRequest, pipe) -> dict:
-    return {
-        "prompt": request.prompt,
-        "negative_prompt": request.negative_prompt or None,
-        "height": request.height,
-        "width": request.width,
-        "num_frames": request.num_frames,
-        "num_inference_steps": request.steps,
-        "guidance_scale": request.guidance,
-    }
+    return common_kwargs(request)
 
 
 FAMILY = VideoFamily(

@@ -1,21 +1,10 @@
 """Wan 2.1 (Wan-AI): text-to-video (1.3B) and image-to-video (14B 480p), 81 frames at 832x480."""
 
-from shotgraph.backends.diffusers.family import VideoFamily, VideoRequest, pil
+from shotgraph.backends.diffusers.family import VideoFamily, VideoRequest, common_kwargs
 
 
 def call_kwargs(request: VideoRequest, pipe) -> dict:
-    kwargs = {
-        "prompt": request.prompt,
-        "negative_prompt": request.negative_prompt or None,
-        "height": request.height,
-        "width": request.width,
-        "num_frames": request.num_frames,
-        "num_inference_steps": request.steps,
-        "guidance_scale": request.guidance,
-    }
-    if request.image is not None:
-        kwargs["image"] = pil(request.image)
-    return kwargs
+    return common_kwargs(request, image=True)
 
 
 def configure(pipe) -> None:

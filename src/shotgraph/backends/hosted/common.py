@@ -5,12 +5,54 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
+from shotgraph.backends.hosted.http import HostedClient, api_key
 from shotgraph.backends.video import VideoRequest
 from shotgraph.clip import Clip, SliceClip
+
+
+@dataclass
+class HostedBackend:
+    """What a hosted service backend is configured with; subclasses set the class constants and
+    ``generate``. ``api_key`` (Python API only) wins over ``api_key_env``; neither is ever logged."""
+
+    model: str | None = None
+    api_key_env: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    image_url: str | None = None
+    base_url: str | None = None
+    timeout: float = 900.0
+    poll_interval: float = 5.0
+    client_options: dict = field(default_factory=dict)
+
+    name = "hosted"
+    takes_text = True
+    BASE_URL = ""
+    KEY_ENV = ""
+    URL_ENV = ""  # an environment variable pointing at another endpoint (a proxy, or a test server)
+    RATIOS: ClassVar[dict[str, tuple[int, int]]] = {}  # ratio name -> the size the service makes
+    DURATIONS: ClassVar[tuple[int, ...]] = ()  # seconds it can make
+
+    def segment_frames(self, fps: Fraction) -> int:
+        return int(max(self.DURATIONS) * fps)
+
+    def native_size(self, aspect: float) -> tuple[int, int]:
+        return self.RATIOS[nearest_ratio(aspect, self.RATIOS)]
+
+    def headers(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+    def client(self) -> HostedClient:
+        key = api_key(self.name, self.api_key_env or self.KEY_ENV, self.api_key)
+        base = self.base_url or os.environ.get(self.URL_ENV) or self.BASE_URL
+        return HostedClient(self.name, base, self.headers(key), **self.client_options)
 
 
 def nearest_ratio(aspect: float, ratios: dict[str, tuple[int, int]]) -> str:

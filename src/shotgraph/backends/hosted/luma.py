@@ -12,13 +12,10 @@ from ``LUMAAI_API_KEY`` (the variable Luma's SDKs use).
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
-from shotgraph.backends.hosted.common import downloaded_segment, nearest_ratio, seconds_for
-from shotgraph.backends.hosted.http import HostedClient, HostedServiceError, api_key
+from shotgraph.backends.hosted.common import HostedBackend, downloaded_segment, nearest_ratio, seconds_for
+from shotgraph.backends.hosted.http import HostedServiceError
 from shotgraph.backends.video import Log, VideoRequest
 from shotgraph.clip import Clip
 
@@ -32,38 +29,18 @@ RATIOS = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (960, 960), "4:3": (1
 DURATIONS = (5, 9)
 
 
-@dataclass
-class LumaBackend:
-    model: str | None = None
-    api_key_env: str | None = None
-    api_key: str | None = field(default=None, repr=False)
-    image_url: str | None = None
-    base_url: str | None = None
-    timeout: float = 900.0
-    poll_interval: float = 5.0
-    client_options: dict = field(default_factory=dict)
-
+class LumaBackend(HostedBackend):
     name = "luma"
     modes = ("text",)  # a first frame only as image_url
-    takes_text = True
-
-    def segment_frames(self, fps: Fraction) -> int:
-        return int(max(DURATIONS) * fps)
-
-    def native_size(self, aspect: float) -> tuple[int, int]:
-        return RATIOS[nearest_ratio(aspect, RATIOS)]
-
-    def _client(self) -> HostedClient:
-        key = api_key("luma", self.api_key_env or KEY_ENV, self.api_key)
-        base = self.base_url or os.environ.get(URL_ENV) or BASE_URL
-        return HostedClient("luma", base, {"Authorization": f"Bearer {key}"}, **self.client_options)
+    BASE_URL, KEY_ENV, URL_ENV = BASE_URL, KEY_ENV, URL_ENV
+    RATIOS, DURATIONS = RATIOS, DURATIONS
 
     def generate(self, request: VideoRequest, work_dir: Path, log: Log) -> Clip:
         if request.image is not None:
             raise HostedServiceError("luma takes a first frame only as a public URL: pass image_url")
         if not request.prompt:
             raise HostedServiceError("luma: a prompt is required")
-        client = self._client()
+        client = self.client()
         body = {
             "prompt": request.prompt,
             "model": self.model or DEFAULT_MODEL,

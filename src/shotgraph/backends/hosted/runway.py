@@ -10,13 +10,10 @@ HTTPS URL or a ``data:`` URI of at most 5 MB) returns ``{"id"}``; ``GET /v1/task
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
-from shotgraph.backends.hosted.common import downloaded_segment, image_data_uri, nearest_ratio, seconds_for
-from shotgraph.backends.hosted.http import HostedClient, HostedServiceError, api_key
+from shotgraph.backends.hosted.common import HostedBackend, downloaded_segment, image_data_uri, nearest_ratio, seconds_for
+from shotgraph.backends.hosted.http import HostedServiceError
 from shotgraph.backends.video import Log, VideoRequest
 from shotgraph.clip import Clip
 
@@ -31,35 +28,17 @@ DURATIONS = (5, 10)
 DONE = {"SUCCEEDED", "FAILED", "CANCELLED"}
 
 
-@dataclass
-class RunwayBackend:
-    model: str | None = None
-    api_key_env: str | None = None
-    api_key: str | None = field(default=None, repr=False)
-    image_url: str | None = None
-    base_url: str | None = None
-    timeout: float = 900.0
-    poll_interval: float = 5.0
-    client_options: dict = field(default_factory=dict)
-
+class RunwayBackend(HostedBackend):
     name = "runway"
     modes = ("text", "image")
-    takes_text = True
+    BASE_URL, KEY_ENV, URL_ENV = BASE_URL, KEY_ENV, URL_ENV
+    RATIOS, DURATIONS = RATIOS, DURATIONS
 
-    def segment_frames(self, fps: Fraction) -> int:
-        return int(max(DURATIONS) * fps)
-
-    def native_size(self, aspect: float) -> tuple[int, int]:
-        return RATIOS[nearest_ratio(aspect, RATIOS)]
-
-    def _client(self) -> HostedClient:
-        key = api_key("runway", self.api_key_env or KEY_ENV, self.api_key)
-        headers = {"Authorization": f"Bearer {key}", "X-Runway-Version": API_VERSION}
-        base = self.base_url or os.environ.get(URL_ENV) or BASE_URL
-        return HostedClient("runway", base, headers, **self.client_options)
+    def headers(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}", "X-Runway-Version": API_VERSION}
 
     def generate(self, request: VideoRequest, work_dir: Path, log: Log) -> Clip:
-        client = self._client()
+        client = self.client()
         body = {
             "model": self.model or DEFAULT_MODEL,
             "ratio": nearest_ratio(request.width / request.height, RATIOS),
