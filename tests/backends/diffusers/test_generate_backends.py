@@ -190,3 +190,34 @@ def test_img2img_adapter_for_the_deforum_loop(models):
     weak = np.abs(img2img(frame, "x", strength=0.25, cfg=1.0, seed=9).astype(int) - frame).mean()
     strong = np.abs(img2img(frame, "x", strength=1.0, cfg=1.0, seed=9).astype(int) - frame).mean()
     assert weak < strong, (weak, strong)
+
+
+def test_project_guide_shot_steers_a_generated_shot_and_the_seed_is_recorded(tmp_path, models):
+    import json
+
+    from projects import make_project
+
+    from shotgraph.graph.workspace import Workspace
+
+    document = {
+        "shotgraph": 1, "fps": 8, "width": 32, "height": 32, "seed": 4,
+        "assets": {"footage": "footage.mp4"},
+        "shots": {
+            "guide": {"source": "footage", "steps": [{"op": "resize", "width": 32, "height": 32, "mode": "crop"},
+                                                    {"op": "trim", "duration": "4f"}, {"op": "edges"}]},
+            "hero": {"source": {"op": "generate", "backend": "animatediff", "prompt": "a dog runs",
+                                "model": str(models[("animatediff", "text")]), "controlnet": str(models["controlnet"]),
+                                "control": "guide", "frames": 4, "steps": 2, "resolution": "output"}},
+        },
+        "deliverables": {"hero": {"path": "out/hero.mp4", "source": "hero"}},
+    }
+    workspace = Workspace.open(make_project(tmp_path / "proj", document))
+    _, manifest = workspace.run(jobs=1)
+    record = json.loads(manifest.read_text())
+    nodes = record["nodes"] if isinstance(record["nodes"], list) else list(record["nodes"].values())
+    hero = next(n for n in nodes if "hero.source" in json.dumps(n))
+    assert isinstance(hero["seed"], int)
+    from shotgraph.media import open_video
+
+    clip = open_video(tmp_path / "proj" / "out" / "hero.mp4")
+    assert (clip.n_frames, clip.video.width, clip.video.height) == (4, 32, 32)
