@@ -1,4 +1,4 @@
-"""User-supplied PyTorch image models, loaded by spandrel (the ``torch`` extra).
+"""User-supplied PyTorch image models, loaded by spandrel (the ``spandrel`` extra: torch + spandrel).
 
 spandrel recognises an architecture from a ``.pth`` / ``.safetensors`` / ``.ckpt`` state dict alone
 (ESRGAN / Real-ESRGAN, SwinIR, HAT, DAT, SPAN, Compact, ... for upscaling; GFPGAN and RestoreFormer
@@ -17,7 +17,7 @@ import numpy as np
 
 from shotgraph.errors import BackendUnavailableError, ParamError
 
-EXTRA = "torch"
+EXTRA = "spandrel"
 SUFFIXES = (".pth", ".safetensors", ".ckpt", ".pt")
 _LOCK = threading.Lock()
 

@@ -139,6 +139,9 @@ class DenoiseClip(Clip):
                                     pool if workers > 1 else None)
         source.close()
 
+    def _audio(self, start, stop):
+        return self.source.audio_samples(start, stop)
+
 
 def denoise(
     clip: Clip,

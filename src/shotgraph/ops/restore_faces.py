@@ -54,7 +54,7 @@ def _weights_check():
 
 SPANDREL_FACES = Backend(
     "spandrel", "face restoration models through spandrel, on Haar-detected faces",
-    requires=("torch", "spandrel"), extra="torch",
+    requires=("torch", "spandrel"), extra="spandrel",
     weights="GFPGAN / CodeFormer / RestoreFormer .pth you bring (see `shotgraph restore-faces --help`)",
     weights_check=_weights_check,
 )

