@@ -76,7 +76,7 @@ class SpandrelModel:
         self.descriptor = descriptor.eval()
         self.scale = descriptor.scale
         self.name = descriptor.architecture.name
-        self.tiling_discouraged = descriptor.tiling.name != "SUPPORTED"
+        self.tiling = descriptor.tiling.name  # SUPPORTED, DISCOURAGED or INTERNAL
         self.threads = max(1, threads)
         self._torch = torch
 

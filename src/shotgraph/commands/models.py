@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             out.print_json(json.dumps([r.__dict__ for r in rows]))
             return
-        table = Table("op", "backend", "model", "weights from", "here", "installed", title="models")
+        # fold, never truncate: paths and URLs are what the user needs to read in full
+        columns = [Column(name, overflow="fold") for name in ("op", "backend", "model", "weights from", "here", "installed")]
+        table = Table(*columns, title="models")
         mark = {True: "[green]yes[/]", False: "[red]no[/]", None: "[dim]-[/]"}
         for r in rows:
             here = mark[r.present] + (f"\n[dim]{r.location}[/]" if r.location else "")

@@ -85,17 +85,18 @@ class UpscaleParams(BaseModel):
         return self
 
 
+DEFAULT_TILE = 256  # for models whose memory use is unknown (torch models)
+
+
 @dataclass(frozen=True)
 class Engine:
     """A tile function with what the tiler needs to know about it."""
 
     fn: TileFn
     native_scale: int
-    bytes_per_pixel: int | None  # None: unknown (torch models): default tile, one job at a time
-    tiling: bool = True
-
-
-DEFAULT_TILE = 256  # for models whose memory use is unknown
+    bytes_per_pixel: int | None  # None: unknown; tiles of ``default_tile``, one job at a time
+    tiling: bool = True  # False: the model tiles internally, always give it whole frames
+    default_tile: int = DEFAULT_TILE  # when bytes_per_pixel is unknown and no tile is given
 
 
 def plan_tiles(engine: Engine, height: int, width: int, tile: int | None, overlap: int,
@@ -106,7 +107,7 @@ def plan_tiles(engine: Engine, height: int, width: int, tile: int | None, overla
         tile = 0
     elif tile is None:
         if engine.bytes_per_pixel is None:
-            tile = DEFAULT_TILE
+            tile = engine.default_tile
         elif engine.bytes_per_pixel * height * width <= budget:
             tile = 0
         else:
@@ -189,7 +190,10 @@ def spandrel_engine(weights: Path, threads: int) -> Engine:
     from shotgraph.backends import spandrel_models
 
     model = spandrel_models.load(weights, SPANDREL_PURPOSES, threads)
-    return Engine(model, model.scale, None, tiling=not model.tiling_discouraged)
+    # spandrel says whether tiling suits the architecture: "discouraged" (global attention, e.g.
+    # SwinIR) means whole frames unless a tile size is asked for; "internal" means never.
+    return Engine(model, model.scale, None, tiling=model.tiling != "INTERNAL",
+                  default_tile=0 if model.tiling == "DISCOURAGED" else DEFAULT_TILE)
 
 
 def upscale(
