@@ -86,11 +86,13 @@ class SpandrelModel:
         with _LOCK, torch.inference_mode():
             # torch's thread count is process-wide: set it for this call only.
             previous = torch.get_num_threads()
-            torch.set_num_threads(self.threads)
+            if previous != self.threads:
+                torch.set_num_threads(self.threads)
             try:
                 output = self.descriptor(tensor)
             finally:
-                torch.set_num_threads(previous)
+                if previous != self.threads:
+                    torch.set_num_threads(previous)
         return output[0].permute(1, 2, 0).numpy().astype(np.float32, copy=False)
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shotgraph.backends import realesrgan
 from shotgraph.backends.tiling import TileFn, run_tiled
@@ -76,12 +76,17 @@ class UpscaleParams(BaseModel):
     tile_overlap: int = Field(16, ge=0, le=256, description="context pixels around each tile, cross-faded")
     memory_mb: int = Field(2048, ge=64, description="working memory for the model; sets tile size and parallel frames")
 
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, model: str) -> str:
+        if model not in MODEL_NAMES:
+            raise ValueError(f"unknown model {model!r}; known: {', '.join(MODEL_NAMES)} (see `shotgraph models`)")
+        return model
+
     @model_validator(mode="after")
-    def _check(self):
-        if self.model not in MODEL_NAMES:
-            raise ValueError(f"unknown model {self.model!r}; known: {', '.join(MODEL_NAMES)} (see `shotgraph models`)")
+    def _weights_with_spandrel(self):
         if (self.model == "spandrel") != (self.weights is not None):
-            raise ValueError("give weights with model 'spandrel' (and only then)")
+            raise ValueError("model 'spandrel' needs weights (a .pth/.safetensors file), and only it takes them")
         return self
 
 
