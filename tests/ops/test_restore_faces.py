@@ -97,3 +97,23 @@ def test_an_upscaler_is_not_accepted_as_a_face_model(tmp_path):
     torch.save(Compact(num_feat=8, num_conv=2, upscale=2).state_dict(), path)
     with pytest.raises(ParamError, match="FaceSR"):
         restore_faces(clip_of(data.astronaut()), path)
+
+
+def test_a_detection_inside_a_larger_face_is_not_restored_again(monkeypatch):
+    """Haar sometimes fires on an ear next to a face: it must not get a face pasted onto it."""
+    from shotgraph.backends import face_detect
+    from shotgraph.backends.face_detect import FaceBox
+    from shotgraph.ops import restore_faces as module
+
+    image = data.astronaut()
+    real = detect_faces(image)[0]
+    ear = FaceBox(real.x + real.width, real.y + real.height // 4, real.width // 3, real.width // 3)
+    calls = []
+
+    def counting(face):
+        calls.append(face.shape)
+        return face.astype(np.float32) / 255
+
+    monkeypatch.setattr(face_detect, "detect_faces", lambda frame, min_size: [real, ear])
+    module.restore_frame(image, counting, face_size=64)
+    assert len(calls) == 1

@@ -119,8 +119,15 @@ def restore_frame(frame: np.ndarray, model, strength: float = 1.0, expand: float
     if not boxes or strength == 0:
         return frame
     result = frame.copy()
-    for box in boxes:
+    squares: list[tuple[int, int, int]] = []
+    for box in boxes:  # largest first
+        centre_x, centre_y = box.x + box.width / 2, box.y + box.height / 2
+        if any(sx <= centre_x < sx + sside and sy <= centre_y < sy + sside for sx, sy, sside in squares):
+            # Centred inside a larger face's square: far more often an ear or a lock of hair than a
+            # second face, and it would be pasted over the first one anyway.
+            continue
         x, y, side = face_square(box, expand)
+        squares.append((x, y, side))
         face = cv2.resize(crop_square(frame, x, y, side), (face_size, face_size),
                           interpolation=cv2.INTER_AREA if side > face_size else cv2.INTER_CUBIC)
         restored = to_uint8(model(face))
