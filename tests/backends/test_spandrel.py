@@ -103,3 +103,8 @@ def test_torchvision_imports_even_when_built_for_another_torch():
     torchvision = import_torchvision()
     normalised = torchvision.transforms.functional.normalize(torch.ones(3, 2, 2), [0.5] * 3, [0.5] * 3)
     assert torch.allclose(normalised, torch.ones(3, 2, 2))
+
+
+def test_face_architectures_are_recognised_including_codeformer():
+    ids = {support.architecture.id for support in spandrel.MAIN_REGISTRY.architectures()}
+    assert {"GFPGAN", "RestoreFormer", "CodeFormer", "ESRGAN", "SwinIR", "HAT"} <= ids
