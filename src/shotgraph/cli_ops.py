@@ -110,11 +110,11 @@ def validate_params(spec: OpSpec, values: dict) -> BaseModel:
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         field = ".".join(str(p) for p in first["loc"])
-        option = f"--{field.replace('_', '-')}" if field else spec.name
+        option = f" --{field.replace('_', '-')}:" if field else ""  # model-level checks name no field
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "missing":
             message = "is required"
-        raise ParamError(f"{spec.name}: {option}: {message}") from None
+        raise ParamError(f"{spec.name}:{option} {message}") from None
 
 
 def run_op_to_file(spec: OpSpec, inputs: list[Clip], params: BaseModel, output: Path,

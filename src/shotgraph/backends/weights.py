@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shotgraph.errors import MissingWeightsError
+from shotgraph.ops.registry import WeightsStatus
 
 
 def models_dir() -> Path:
@@ -55,3 +56,14 @@ def weights_status(family: str, filenames: Sequence[str]) -> tuple[bool, Path]:
     """Whether any of ``filenames`` is present in the family folder, and that folder."""
     folder = family_dir(family)
     return any((folder / name).exists() for name in filenames), folder
+
+
+def family_weights(family: str, models: Sequence[tuple[str, Sequence[str]]], source: str) -> list[WeightsStatus]:
+    """``WeightsStatus`` rows for user-supplied weights kept in a family folder, for
+    ``Backend(weights_check=...)``: ``models`` pairs a model name with the file names it may have."""
+    rows = []
+    for model, filenames in models:
+        present, folder = weights_status(family, filenames)
+        found = next((folder / name for name in filenames if (folder / name).exists()), folder / filenames[0])
+        rows.append(WeightsStatus(model, source, present, str(found)))
+    return rows

@@ -22,7 +22,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -41,15 +41,29 @@ class OpKind(str, Enum):
 
 
 @dataclass(frozen=True)
+class WeightsStatus:
+    """One model a backend can run, for ``shotgraph models``: where its weights come from and
+    whether they are on this machine (``location``: where they were found, or where to put them)."""
+
+    model: str
+    source: str
+    present: bool
+    location: str
+
+
+@dataclass(frozen=True)
 class Backend:
     """One way to run an op. ``requires`` are importable modules; ``extra`` the pip extra giving them;
-    ``weights`` says where model weights come from, for ``shotgraph models``."""
+    ``weights`` says where model weights come from, for ``shotgraph models``; ``weights_check``
+    (optional) lists the backend's models and whether their weights are present, without loading
+    them (see :func:`shotgraph.backends.weights.family_weights`)."""
 
     name: str
     description: str
     requires: tuple[str, ...] = ()
     extra: str | None = None
     weights: str | None = None
+    weights_check: Callable[[], Sequence[WeightsStatus]] | None = None
 
     def missing(self) -> str | None:
         """None when usable, else why not (and what to install)."""
