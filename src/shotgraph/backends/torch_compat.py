@@ -14,6 +14,7 @@ done.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import threading
 
@@ -45,3 +46,10 @@ def import_torchvision():
                 _LIBRARY.define(schema)
             import torchvision
         return torchvision
+
+
+def prepare() -> None:
+    """Call before importing transformers, diffusers, spandrel or sam2: they import torchvision
+    when it is installed (spandrel pulls it in), and a mismatched one would break them."""
+    if "torchvision" not in sys.modules and importlib.util.find_spec("torchvision") is not None:
+        import_torchvision()

@@ -140,12 +140,12 @@ class DepthClip(Clip):
         self.source, self.model, self.smoothing, self.batch, self.threads = source, model, smoothing, batch, threads
 
     def _frames(self, start, stop):
-        from shotgraph.backends.depth_guide import estimate_depth
+        from shotgraph.backends.depth.transformers_depth import predict_depth
 
         tracker = DepthRange(self.smoothing)
         for chunk_start in range(0, stop, self.batch):
             chunk_stop = min(chunk_start + self.batch, stop)
-            depths = estimate_depth(list(self.source.frames(chunk_start, chunk_stop)), self.model, self.threads)
+            depths, _ = predict_depth(list(self.source.frames(chunk_start, chunk_stop)), self.model, self.threads)
             for index, depth in enumerate(depths, chunk_start):
                 grey = tracker.to_grey(depth)
                 if index >= start:

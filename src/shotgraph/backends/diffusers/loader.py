@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from shotgraph.backends.diffusers.family import Component
+from shotgraph.backends.torch_compat import prepare
 from shotgraph.backends.hf_local import offline, resolve_model
 from shotgraph.backends.video import Log
 from shotgraph.errors import MissingWeightsError, ParamError
@@ -87,6 +88,7 @@ _BASE: dict = {}  # {"key": ..., "pipes": {class name: pipeline}}
 
 def quiet() -> None:
     """No per-step progress bars or load chatter: shotgraph reports progress itself."""
+    prepare()
     import diffusers
     import transformers
 
@@ -96,6 +98,7 @@ def quiet() -> None:
 
 
 def _diffusers_class(name: str):
+    prepare()
     import diffusers
 
     cls = getattr(diffusers, name, None)

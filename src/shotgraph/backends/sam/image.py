@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from shotgraph.backends.weights import find_weights
+from shotgraph.backends.torch_compat import prepare
 from shotgraph.errors import BackendUnavailableError, MissingWeightsError
 from shotgraph.masks.prompts import Prompt
 
@@ -22,6 +23,7 @@ SOURCE = ("https://huggingface.co/facebook/sam-vit-base (the whole model folder:
 
 def _torch_and_transformers():
     try:
+        prepare()
         import torch
         from transformers import SamModel, SamProcessor
     except ImportError as error:

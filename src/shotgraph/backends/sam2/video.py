@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from shotgraph.backends.weights import find_weights
+from shotgraph.backends.torch_compat import prepare
 from shotgraph.clip import Clip
 from shotgraph.errors import BackendUnavailableError
 from shotgraph.masks.frames import REVERSE_CHUNK
@@ -73,6 +74,7 @@ class Sam2VideoTracker:
         config, filename = MODELS[model]
         checkpoint = find_weights("sam2", (filename,), SOURCE.format(file=filename), weights)
         try:
+            prepare()
             import torch
             from sam2.build_sam import build_sam2_video_predictor
         except ImportError as error:
