@@ -322,3 +322,21 @@ def test_command_line_from_an_image_and_from_a_prompt(model, still, tmp_path):
     text = missing.stdout + missing.stderr
     assert missing.returncode != 0 and "Traceback" not in text
     assert "stable-diffusion-v1-5/stable-diffusion-v1-5" in text and str(tmp_path / "none") in text
+
+
+def test_memory_does_not_grow_with_the_shots_length(model, still):
+    """Frames stream out one at a time; only the keyframes around the current frame are held."""
+    import tracemalloc
+
+    def peak(seconds: float) -> int:
+        clip = deforum(still, "a red ball", model=model, strength=0, fps=8, duration=seconds, cadence=2,
+                       zoom="0:(1.01)", log=quiet)
+        tracemalloc.start()
+        for _ in clip.frames():
+            pass
+        used = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return used
+
+    short, long = peak(1), peak(8)  # 8 and 64 frames
+    assert long < 1.5 * short, (short, long)

@@ -115,6 +115,13 @@ class _Recent(OrderedDict):
             self.popitem(last=False)
         return value
 
+    def recent(self, key):
+        """The item under ``key`` (now the most recently used), or None."""
+        if key not in self:
+            return None
+        self.move_to_end(key)
+        return self[key]
+
 
 class DeforumLoop:
     """Frames of a Deforum loop, made (or read back from ``store``) in order on demand.
@@ -143,8 +150,9 @@ class DeforumLoop:
     def keyframe(self, frame: int) -> np.ndarray:
         """The picture of keyframe ``frame``: remembered, stored, or diffused (with any keyframes
         missing before it)."""
-        if frame in self._pictures:
-            return self._pictures[frame]
+        remembered = self._pictures.recent(frame)
+        if remembered is not None:
+            return remembered
         if self.store.has(frame):
             return self._pictures.keep(frame, self.store.load(frame))
         done = self.store.latest_before(frame)
@@ -182,8 +190,9 @@ class DeforumLoop:
     def _diffuse_after(self, before: int, frame: int) -> np.ndarray:
         moved = self._view(before).render(frame)
         if self.plan.colour != "none":
-            reference = self.reference if self.reference is not None else self.keyframe(0)
-            moved = match_colour(moved, reference, self.plan.colour)
+            if self.reference is None:  # frame 0 is the reference: keep it at hand
+                self.reference = self.keyframe(0)
+            moved = match_colour(moved, self.reference, self.plan.colour)
         moved = apply_contrast(moved, float(self.plan.contrast[frame]))
         text, negative, strength, cfg, seed = self._describe(frame)
         if self.diffuser.denoises(strength):
@@ -193,8 +202,9 @@ class DeforumLoop:
     # -- moving keyframes ----------------------------------------------------------------------
     def _view(self, frame: int) -> FrameView:
         """Keyframe ``frame``'s picture as the cameras of the frames within a cadence of it see it."""
-        if frame in self._views:
-            return self._views[frame]
+        remembered = self._views.recent(frame)
+        if remembered is not None:
+            return remembered
         picture = self.keyframe(frame)
         cadence, n = self.plan.cadence, self.plan.n_frames
         targets = [t for t in range(max(0, frame - cadence + 1), min(n, frame + cadence + 1)) if t != frame]
@@ -215,5 +225,4 @@ class DeforumLoop:
             if after >= n:  # past the last keyframe: the camera moves it on
                 yield from_before
                 continue
-            self.keyframe(after)
             yield tween(from_before, self._view(after).render(frame), (frame - before) / cadence, self.flow)

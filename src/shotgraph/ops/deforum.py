@@ -54,7 +54,7 @@ PROMPT_ONLY_SIZE = 512  # Stable Diffusion 1.x's own size, for loops that start 
 LIMITS = {"strength": (0.0, 1.0), "cfg": (0.0, 100.0), "noise": (0.0, 10.0), "contrast": (0.0, 10.0)}
 
 
-class DeforumParams(AnimateParams, ModelRuntime):
+class DeforumParams(ModelRuntime, AnimateParams):
     """Animate's camera and framing fields, plus the loop's."""
 
     op_name: ClassVar[str] = "deforum"
