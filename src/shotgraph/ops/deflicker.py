@@ -6,7 +6,8 @@ motion, wherever that prediction is trustworthy:
 
     out[k] = frame[k] + w * (warp(out[k-1], flow k→k-1) - frame[k])
 
-with ``w = strength`` where the pixel is visible in both frames (forward-backward consistency)
+applied first to the frame-wide colour shift (median over visible pixels: brightness and colour
+pumping), then pixel by pixel, with ``w = strength`` where the pixel is visible in both frames (forward-backward consistency)
 and the processed frame agrees with the prediction within ``tolerance`` grey levels, falling off
 smoothly beyond it (so real changes, new objects and cuts come through). The motion is measured on
 ``source`` when given (the clean video the frames were made from: its flow is not disturbed by
@@ -132,17 +133,26 @@ class DeflickeredClip(Clip):
                 out = self._blend(frame, predicted, visible)
                 report.before.append(masked_difference(frame, warp(previous_in, to_previous), visible))
                 report.after.append(masked_difference(out, predicted, visible))
+            if index == stop - 1:
+                # before the last yield: the consumer stops pulling once it has all its frames
+                report.frames = stop
+                self.report = report
+                if self.on_report is not None and start == 0 and stop == self.n_frames:
+                    self.on_report(report)
             if index >= start:
                 yield out
             previous_out, previous_in, previous_guide = out, frame, guide
-        report.frames = stop
-        self.report = report
-        if self.on_report is not None and start == 0 and stop == self.n_frames:
-            self.on_report(report)
 
     def _blend(self, frame: np.ndarray, predicted: np.ndarray, visible: np.ndarray) -> np.ndarray:
         current = frame.astype(np.float32)
         difference = predicted.astype(np.float32) - current
+        # 1. the frame-wide colour shift (the commonest flicker): median over visible pixels,
+        #    robust to the moving objects and new content that also differ
+        if visible.any():
+            shift = np.median(difference[::4, ::4][visible[::4, ::4]], axis=0)
+            current += self.strength * shift
+            difference -= self.strength * shift
+        # 2. local shimmer: pull towards the prediction where they agree within the tolerance
         # agreement from colour distance, smoothed so isolated noisy pixels do not punch holes
         distance = np.abs(difference[..., :3]).mean(axis=2)
         distance = cv2.GaussianBlur(distance, (0, 0), 1.5)

@@ -71,6 +71,8 @@ class RaftFlow(FlowEstimator):
         rgb = np.ascontiguousarray(image[..., :3])
         if (rgb.shape[1], rgb.shape[0]) != size:
             rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        elif not rgb.flags.writeable:  # clip frames are read-only; torch wants its own
+            rgb = rgb.copy()
         return torch.from_numpy(rgb).permute(2, 0, 1)[None].float().to(self.device)
 
     def estimate(self, a, b) -> np.ndarray:
@@ -78,8 +80,10 @@ class RaftFlow(FlowEstimator):
         import torch.nn.functional as F
 
         height, width = a.shape[-2:]
-        pad_h, pad_w = (-height) % 8, (-width) % 8
-        # pad to multiples of 8 by repeating edges, centred (the authors' evaluation padding)
+        # pad to multiples of 8 by repeating edges, centred (the authors' evaluation padding), and
+        # to at least 64 pixels so that the 4-level correlation pyramid has a pixel at every level
+        pad_h = max(64, height + (-height) % 8) - height
+        pad_w = max(64, width + (-width) % 8) - width
         padding = (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2)
         with torch.inference_mode():
             flow = self.model(F.pad(a, padding, mode="replicate"), F.pad(b, padding, mode="replicate"),

@@ -81,7 +81,7 @@ class RifeSynthesizer(PairSynthesizer):
         height, width = frame.shape[:2]
         multiple = max(self.model.config.padding_multiple, int(self.model.config.padding_multiple / self.scale))
         padded = (math.ceil(height / multiple) * multiple, math.ceil(width / multiple) * multiple)
-        tensor = torch.from_numpy(np.ascontiguousarray(frame[..., :3])).permute(2, 0, 1)[None].float() / 255.0
+        tensor = torch.from_numpy(np.array(frame[..., :3])).permute(2, 0, 1)[None].float() / 255.0
         tensor = F.pad(tensor, (0, padded[1] - width, 0, padded[0] - height)).to(self.device)
         if cache is not None:
             cache[key] = tensor
