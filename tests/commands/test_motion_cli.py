@@ -116,3 +116,10 @@ def test_interpolate_as_a_project_step(tmp_path):
     assert result.returncode == 0, result.stderr + result.stdout
     out = open_video(tmp_path / "out" / "film.mp4")
     assert out.video.fps == 24 and out.n_frames == 24
+
+
+def test_ntsc_film_doubled_reads_back_at_47_952(tmp_path):
+    """23.976 x 2 = 48000/1001: the file must not be read back as 48 fps (drifting from its audio)."""
+    source = write_pan(tmp_path / "in.mp4", n=6, fps=Fraction(24000, 1001))
+    assert shotgraph("interpolate", source, "-o", tmp_path / "out.mp4", "--factor", "2").returncode == 0
+    assert open_video(tmp_path / "out.mp4").video.fps == Fraction(48000, 1001)

@@ -178,3 +178,28 @@ def test_the_op_is_registered_with_its_backends():
     spec = get_op("interpolate")
     assert [b.name for b in spec.backends] == ["dis", "farneback", "raft", "rife"]
     assert spec.backend("rife").weights and spec.backend("raft").requires == ("torch",)
+
+
+def test_same_input_gives_identical_frames():
+    clip = motion_clip("sprites", 6, step=2.0, fps=Fraction(12))
+    first = list(interpolate(clip, factor=2).frames())
+    second = list(interpolate(clip, factor=2).frames())
+    assert all(np.array_equal(x, y) for x, y in zip(first, second, strict=True))
+
+
+def test_memory_does_not_grow_with_length():
+    import tracemalloc
+
+    def peak(n: int) -> int:
+        clip = motion_clip("pan", n, step=0.5, width=96, height=64, fps=Fraction(12))
+        out = interpolate(clip, factor=2)
+        out.plan()  # the analysis pass is not what is measured here
+        tracemalloc.start()
+        for _ in out.frames():
+            pass
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    short, long = peak(20), peak(120)
+    assert long < 1.5 * short, (short, long)  # 6x the frames, about the same peak

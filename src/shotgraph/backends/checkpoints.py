@@ -6,7 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from shotgraph.errors import ParamError
+from shotgraph.errors import BackendUnavailableError, ParamError
+
+
+def require_torch(backend: str):
+    """The torch module, or a clear error naming the extra to install."""
+    try:
+        import torch
+    except ImportError:
+        raise BackendUnavailableError(f"the {backend} backend needs torch: pip install 'shotgraph[torch]'") from None
+    return torch
 
 
 def read_state_dict(path: Path, family: str) -> dict:

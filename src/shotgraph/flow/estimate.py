@@ -80,16 +80,29 @@ _DIS_PRESETS = {
 }
 
 
-class DisFlow(FlowEstimator):
-    """OpenCV's Dense Inverse Search (Kroeger et al. 2016): fast, good on video, CPU only."""
+class GreyFlow(FlowEstimator):
+    """An OpenCV estimator working on 8-bit grey images, with named presets."""
 
-    method = "dis"
+    presets: dict = {}
 
     def __init__(self, preset: FlowPreset = "medium", scale: float = 1.0):
         super().__init__(scale)
-        if preset not in _DIS_PRESETS:
-            raise ParamError(f"unknown DIS preset {preset!r}; use one of {', '.join(_DIS_PRESETS)}")
+        if preset not in self.presets:
+            raise ParamError(f"unknown {self.method} preset {preset!r}; use one of {', '.join(self.presets)}")
         self.preset = preset
+
+    def prepare(self, image):
+        return to_gray(image, self.size_for(image))
+
+
+class DisFlow(GreyFlow):
+    """OpenCV's Dense Inverse Search (Kroeger et al. 2016): fast, good on video, CPU only."""
+
+    method = "dis"
+    presets = _DIS_PRESETS
+
+    def __init__(self, preset: FlowPreset = "medium", scale: float = 1.0):
+        super().__init__(preset, scale)
         self._local = threading.local()  # a DIS object keeps state between calls: one per thread
 
     def _dis(self):
@@ -101,9 +114,6 @@ class DisFlow(FlowEstimator):
                 dis.setFinestScale(finest)
             self._local.dis = dis
         return dis
-
-    def prepare(self, image):
-        return to_gray(image, self.size_for(image))
 
     def estimate(self, a, b):
         return self._dis().calc(a, b, None)
@@ -118,19 +128,11 @@ _FARNEBACK_PRESETS = {
 }
 
 
-class FarnebackFlow(FlowEstimator):
+class FarnebackFlow(GreyFlow):
     """OpenCV's Farneback polynomial-expansion flow: smooth, slower than DIS, no texture needs."""
 
     method = "farneback"
-
-    def __init__(self, preset: FlowPreset = "medium", scale: float = 1.0):
-        super().__init__(scale)
-        if preset not in _FARNEBACK_PRESETS:
-            raise ParamError(f"unknown Farneback preset {preset!r}; use one of {', '.join(_FARNEBACK_PRESETS)}")
-        self.preset = preset
-
-    def prepare(self, image):
-        return to_gray(image, self.size_for(image))
+    presets = _FARNEBACK_PRESETS
 
     def estimate(self, a, b):
         levels, window, iterations, poly_n, poly_sigma = _FARNEBACK_PRESETS[self.preset]

@@ -32,15 +32,9 @@ from shotgraph.clip import Clip
 from shotgraph.errors import ParamError
 from shotgraph.flow.estimate import FlowEstimator, FlowMethod, FlowPreset, make_estimator
 from shotgraph.flow.warp import consistency_mask, resize_flow, warp
-from shotgraph.ops.registry import Backend, OpKind, op
+from shotgraph.ops.flow import FLOW_BACKENDS, ensure_backend
+from shotgraph.ops.registry import OpKind, op
 from shotgraph.params import ClipRef, FileRef
-
-BACKENDS = (
-    Backend("dis", "OpenCV DIS flow (default)"),
-    Backend("farneback", "OpenCV Farneback flow"),
-    Backend("raft", "RAFT flow (torch)", requires=("torch",), extra="torch",
-            weights="raft-things.pth from https://github.com/princeton-vl/RAFT (models.zip)"),
-)
 
 
 class DeflickerParams(BaseModel):
@@ -183,10 +177,10 @@ def measure_warping_error(clip: Clip, guide: Clip | None = None, method: FlowMet
     return result.report.mean_before
 
 
-@op("deflicker", version=1, params=DeflickerParams, kind=OpKind.FILTER, backends=BACKENDS,
+@op("deflicker", version=1, params=DeflickerParams, kind=OpKind.FILTER, backends=FLOW_BACKENDS,
     summary="Reduce frame-to-frame flicker of processed video with flow-warped previous frames.")
 def _run(inputs, params: DeflickerParams, ctx):
-    next(b for b in BACKENDS if b.name == params.method).ensure()
+    ensure_backend(FLOW_BACKENDS, params.method)
     source = ctx.clip(params.source) if params.source else None
     weights = ctx.file(params.weights) if params.weights else None
     return deflicker(inputs[0], source, params.strength, params.tolerance, params.method, params.preset,

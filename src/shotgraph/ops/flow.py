@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from shotgraph.backends.raft import RAFT_SOURCE
 from shotgraph.clip import Clip
 from shotgraph.flow.estimate import FlowEstimator, FlowMethod, FlowPreset, make_estimator
 from shotgraph.flow.io import write_flo, write_flow_png16
@@ -31,12 +32,18 @@ from shotgraph.flow import compute_flow, consistency_mask, warp  # noqa: F401,E4
 FlowFormat = Literal["picture", "flo", "png16"]
 DEFAULT_SATURATION = 0.02  # of the frame diagonal: the speed shown at full colour by default
 
-BACKENDS = (
-    Backend("dis", "OpenCV DIS (default)"),
-    Backend("farneback", "OpenCV Farneback"),
-    Backend("raft", "RAFT (torch)", requires=("torch",), extra="torch",
-            weights="raft-things.pth from https://github.com/princeton-vl/RAFT (models.zip)"),
+# The flow methods as op backends; deflicker and interpolate offer the same ones.
+FLOW_BACKENDS = (
+    Backend("dis", "optical flow by OpenCV DIS (default; CPU, no model)"),
+    Backend("farneback", "optical flow by OpenCV Farneback (CPU, no model)"),
+    Backend("raft", "optical flow by RAFT (torch)", requires=("torch",), extra="torch",
+            weights=f"raft-things.pth from {RAFT_SOURCE} into <models>/raft/"),
 )
+
+
+def ensure_backend(backends: tuple[Backend, ...], name: str) -> None:
+    """A clear error if the chosen backend's optional dependencies are missing."""
+    next(b for b in backends if b.name == name).ensure()
 
 
 class FlowParams(BaseModel):
@@ -146,10 +153,10 @@ class FlowFiles:
                            self.threads, on_frame)
 
 
-@op("flow", version=1, params=FlowParams, kind=OpKind.FILTER, backends=BACKENDS,
+@op("flow", version=1, params=FlowParams, kind=OpKind.FILTER, backends=FLOW_BACKENDS,
     summary="Optical flow of a video: colour-wheel pictures, or .flo / 16-bit PNG files.")
 def _run(inputs, params: FlowParams, ctx):
-    next(b for b in BACKENDS if b.name == params.method).ensure()
+    ensure_backend(FLOW_BACKENDS, params.method)
     weights = ctx.file(params.weights) if params.weights else None
     if params.format == "picture":
         return flow_pictures(inputs[0], params.method, params.preset, params.scale, weights, params.max_motion,

@@ -38,22 +38,17 @@ from shotgraph.clip import Clip
 from shotgraph.errors import ParamError
 from shotgraph.flow.estimate import FlowPreset, make_estimator
 from shotgraph.flow.synthesis import FlowSynthesizer, PairSynthesizer
+from shotgraph.backends.rife import RIFE_SOURCE
+from shotgraph.ops.flow import FLOW_BACKENDS, ensure_backend
 from shotgraph.ops.registry import Backend, OpKind, op
 from shotgraph.params import FileRef, Fps
 from shotgraph.scenes import DEFAULT_CUT_THRESHOLD, DEFAULT_DUPLICATE_THRESHOLD, FrameAnalysis, analyse_frames
 
 InterpolationBackend = Literal["dis", "farneback", "raft", "rife"]
 
-RAFT_WEIGHTS = "raft-things.pth (or raft-sintel.pth) from https://github.com/princeton-vl/RAFT (models.zip)"
-RIFE_WEIGHTS = "flownet.pkl of a RIFE 4.x model (e.g. 4.6 or 4.25) from https://github.com/hzwer/Practical-RIFE"
-
-BACKENDS = (
-    Backend("dis", "optical flow by OpenCV DIS, occlusion-aware blending (CPU, no model)"),
-    Backend("farneback", "optical flow by OpenCV Farneback, occlusion-aware blending (CPU, no model)"),
-    Backend("raft", "optical flow by RAFT (torch), occlusion-aware blending", requires=("torch",),
-            extra="torch", weights=RAFT_WEIGHTS),
+BACKENDS = FLOW_BACKENDS + (
     Backend("rife", "RIFE 4.x IFNet (torch) synthesises the frames", requires=("torch",), extra="torch",
-            weights=RIFE_WEIGHTS),
+            weights=f"flownet.pkl from {RIFE_SOURCE} into <models>/rife/"),
 )
 
 FLOW_PIXELS = 640 * 360  # flow is estimated at about this many pixels by default (half of 720p)
@@ -289,7 +284,7 @@ def interpolate(clip: Clip, factor: int | None = None, fps: Fraction | float | s
 @op("interpolate", version=1, params=InterpolateParams, kind=OpKind.FILTER, backends=BACKENDS,
     summary="Raise the frame rate by motion-compensated interpolation (cuts and duplicates handled).")
 def _run(inputs, params: InterpolateParams, ctx):
-    next(b for b in BACKENDS if b.name == params.backend).ensure()
+    ensure_backend(BACKENDS, params.backend)
     weights = ctx.file(params.weights) if params.weights else None
     values = params.model_dump(exclude={"weights"})
     return interpolate(inputs[0], weights=weights, threads=ctx.threads, **values)

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from shotgraph.backends.checkpoints import load_strict, read_state_dict
+from shotgraph.backends.checkpoints import load_strict, read_state_dict, require_torch
 from shotgraph.backends.weights import find_weights
 from shotgraph.flow.estimate import FlowEstimator
-from shotgraph.errors import BackendUnavailableError
 
 RAFT_FILES = ("raft-things.pth", "raft-sintel.pth", "raft-kitti.pth", "raft-chairs.pth", "raft-small.pth")
 RAFT_SOURCE = "https://github.com/princeton-vl/RAFT (download models.zip)"
@@ -25,11 +24,7 @@ RAFT_ITERATIONS = {"ultrafast": 6, "fast": 12, "medium": 20, "fine": 32}
 
 
 def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise BackendUnavailableError("the raft backend needs torch: pip install 'shotgraph[torch]'") from None
-    return torch
+    return require_torch("raft")
 
 
 def load_raft(path: Path | str):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from shotgraph.backends.checkpoints import load_strict, read_state_dict
+from shotgraph.backends.checkpoints import load_strict, read_state_dict, require_torch
 from shotgraph.backends.weights import find_weights
-from shotgraph.errors import BackendUnavailableError, ParamError
+from shotgraph.errors import ParamError
 from shotgraph.flow.synthesis import PairSynthesizer
 
 RIFE_FILES = ("flownet.pkl",)
@@ -25,11 +25,7 @@ TRAINING_ONLY = ("teacher.", "caltime.")  # present in some releases, unused for
 
 
 def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise BackendUnavailableError("the rife backend needs torch: pip install 'shotgraph[torch]'") from None
-    return torch
+    return require_torch("rife")
 
 
 def load_rife(path: Path | str):
