@@ -179,3 +179,25 @@ def test_sprites_sequence_flow_follows_each_sprite():
     # the red sprite is centred at (20, 30) and moves (+4, +1)
     vx, vy = np.median(flow[24:37, 14:27].reshape(-1, 2), axis=0)
     assert abs(vx - 4) < 0.8 and abs(vy - 1) < 0.8
+
+
+def test_flow_op_makes_pictures_or_writes_files(tmp_path):
+    from fractions import Fraction
+
+    from motion_sequences import motion_clip
+
+    from shotgraph.ops import get_op
+    from shotgraph.ops.registry import OpContext
+
+    spec = get_op("flow")
+    clip = motion_clip("sprites", 4, fps=Fraction(24))
+    ctx = OpContext("shot", None, tmp_path, lambda ref: clip, lambda ref: tmp_path / ref)
+    pictures = spec.run([clip], spec.params(), ctx)
+    frames = list(pictures.frames())
+    assert len(frames) == 4 and frames[0].shape == (H, W, 3)
+    assert (frames[-1] == 255).all()  # the last frame has no successor: no motion
+    assert frames[0][30, 20].tolist() != [255, 255, 255]  # the red sprite moves: coloured
+    files = spec.run([clip], spec.params(format="png16", backward=True), ctx)
+    names = files.write(tmp_path / "out", None)
+    assert files.total_frames == 3 and len(names) == 12 and files.clip_file is None
+    assert read_flow_png16(tmp_path / "out" / "back_00001").shape == (H, W, 2)

@@ -203,3 +203,19 @@ def test_memory_does_not_grow_with_length():
 
     short, long = peak(20), peak(120)
     assert long < 1.5 * short, (short, long)  # 6x the frames, about the same peak
+
+
+def test_frames_with_alpha_keep_their_alpha():
+    tex = texture(W + 128, H + 128, 0)
+
+    def rgba(i: int) -> np.ndarray:
+        frame = motion_frame("sprites", 2.0 * i, tex=tex)
+        alpha = np.full((H, W, 1), 255, np.uint8)
+        alpha[:, : W // 2] = 128
+        return np.concatenate([frame, alpha], axis=2)
+
+    clip = FunctionClip(VideoInfo(W, H, Fraction(12), 4, alpha=True), rgba)
+    frames = list(interpolate(clip, factor=2).frames())
+    assert frames[1].shape == (H, W, 4)
+    assert np.abs(frames[1][:, 10:80, 3].astype(int) - 128).max() <= 1
+    assert np.abs(frames[1][:, 110:180, 3].astype(int) - 255).max() <= 1

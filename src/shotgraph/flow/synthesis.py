@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import cv2
@@ -67,8 +68,17 @@ class FlowPair:
     backward: np.ndarray  # b→a
     luma_a: np.ndarray  # float32 luma at working resolution
     luma_b: np.ndarray
-    visible_a: np.ndarray  # float32 1 where a's pixel is also seen in b
-    visible_b: np.ndarray
+
+    # Visibility is computed on first use: in a pipeline that is the thread making the frames,
+    # which balances it against the one estimating flow.
+    @cached_property
+    def visible_a(self) -> np.ndarray:
+        """float32 1 where a's pixel is also seen in b."""
+        return consistency_mask(self.forward, self.backward).astype(np.float32)
+
+    @cached_property
+    def visible_b(self) -> np.ndarray:
+        return consistency_mask(self.backward, self.forward).astype(np.float32)
 
 
 # A pair is one scene when most pixels have consistent forward-backward flow and the frames line
@@ -112,9 +122,7 @@ class FlowSynthesizer(PairSynthesizer):
         prepared_b, luma_b = self._prepared(b, cache, keys[1])
         forward = self.estimator.estimate(prepared_a, prepared_b)
         backward = self.estimator.estimate(prepared_b, prepared_a)
-        return FlowPair(a, b, forward, backward, luma_a, luma_b,
-                        consistency_mask(forward, backward).astype(np.float32),
-                        consistency_mask(backward, forward).astype(np.float32))
+        return FlowPair(a, b, forward, backward, luma_a, luma_b)
 
     def frame(self, state: FlowPair, t: float) -> np.ndarray:
         return synthesize(state, t)
