@@ -35,7 +35,8 @@ DATA_DIRS = (ROOT.parent / "shared" / "data" / "clips", Path("/work/shared/data/
 def find_ffmpeg() -> str | None:
     path = shutil.which("ffmpeg")
     if path is None and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-qq", "ffmpeg"], capture_output=True)
+        for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "ffmpeg"]):
+            subprocess.run(step, capture_output=True)
         path = shutil.which("ffmpeg")
     return path
 

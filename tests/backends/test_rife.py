@@ -110,6 +110,10 @@ def test_config_is_read_from_shapes_and_unknown_layouts_are_refused(tmp_path):
     sequential = write_checkpoint(tmp_path / "v47.pkl", {**rife_4_6_shapes(), "encode.0.weight": (16, 3, 3, 3)})
     with pytest.raises(ParamError, match="v47.pkl: not a RIFE 4.x checkpoint: .*4.7-4.12"):
         load_rife(sequential)
+    early = write_checkpoint(tmp_path / "v40.pkl", {"block0.conv0.0.0.weight": (96, 7, 3, 3),
+                                                     "block0.lastconv.weight": (192, 5, 4, 4)})
+    with pytest.raises(ParamError, match="v40.pkl: .*4.0-4.5"):
+        load_rife(early)
     other = write_checkpoint(tmp_path / "raft.pth", {"fnet.conv1.weight": (64, 3, 7, 7)})
     with pytest.raises(ParamError, match="raft.pth: not a RIFE 4.x checkpoint"):
         load_rife(other)

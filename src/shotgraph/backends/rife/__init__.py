@@ -1,7 +1,8 @@
 """RIFE 4.x frame interpolation from a checkpoint the user provides (``flownet.pkl``).
 
 Weights: each release of https://github.com/hzwer/Practical-RIFE ships ``train_log/flownet.pkl``
-(4.6 is the long-time default of RIFE front-ends; 4.13-4.26 work too). Put it in
+(4.6 is the long-time default of RIFE front-ends; 4.13-4.26 work too; 4.0-4.5 and 4.7-4.12 are
+refused with a clear error). Put it in
 ``<models>/rife/`` (as ``flownet.pkl``) or pass its path. Checkpoints saved from DataParallel
 (keys prefixed ``module.``) load as well.
 """

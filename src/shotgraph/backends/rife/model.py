@@ -5,11 +5,14 @@ plus a fusion mask, and blends the two warped inputs. The RIFE 4.x releases diff
 dimensions, which :func:`config_from_state` reads off a checkpoint's tensor shapes, and in two
 behaviours tied to those shapes:
 
-- 4.0-4.6 (e.g. ``flownet.pkl`` of Practical-RIFE 4.6): no feature encoder, 4 blocks, each block
-  adds a correction to the fusion mask;
+- 4.6 (``flownet.pkl`` of Practical-RIFE 4.6, the long-time default): no feature encoder,
+  4 blocks of residual convolutions, each block adds a correction to the fusion mask;
 - 4.13 onward (e.g. 4.18, 4.22, 4.25, 4.26): a small convolutional ``encode`` head whose features
   of both frames are warped along and fed to every block (4 or 5 blocks), each block *replaces*
   the mask, and in 4.21+ blocks also hand 8 feature channels to the next.
+
+Not supported, with a clear error: 4.0-4.5 (PReLU blocks without the residual convolutions) and
+4.7-4.12 (a sequential feature encoder whose mask handling differs).
 
 Module names match the releases, so their state dicts load with strict key matching.
 """
@@ -80,7 +83,7 @@ class Head(nn.Module):
 class IFNetConfig:
     block_channels: tuple[int, ...]  # width of each block, coarse to fine
     block_outputs: int  # channels out of each block: 6 (flow, mask, 1 unused) or 13 (+ 8 features)
-    head_hidden: int = 0  # 0: no feature encoder (RIFE 4.0-4.6)
+    head_hidden: int = 0  # 0: no feature encoder (RIFE 4.6)
     head_channels: int = 0
 
     @property
@@ -108,6 +111,9 @@ def config_from_state(state: dict) -> IFNetConfig:
     while f"block{index}.conv0.0.0.weight" in state:
         channels.append(int(state[f"block{index}.conv0.0.0.weight"].shape[0]) * 2)
         index += 1
+    if "block0.lastconv.weight" in state:
+        raise ValueError("its blocks are those of RIFE 4.0-4.5 (PReLU, no residual convolutions), which are not "
+                         "supported; use RIFE 4.6 or 4.13+")
     if not channels or "block0.lastconv.0.weight" not in state:
         raise ValueError("no IFNet blocks (block0.conv0..., block0.lastconv...) in the checkpoint")
     outputs = int(state["block0.lastconv.0.weight"].shape[1]) // 4
@@ -162,7 +168,7 @@ class IFNet(nn.Module):
                 parts += [t, mask] + ([feat] if self.config.passes_features else [])
                 delta, mask_delta, feat = block(torch.cat(parts, 1), flow, scales[index])
                 flow = flow + delta
-                # RIFE <= 4.6 refines the mask additively; the encoder generations predict it anew
+                # RIFE 4.6 refines the mask additively; the encoder generations predict it anew
                 mask = mask_delta if self.config.head_hidden else mask + mask_delta
             warped0 = backward_warp(img0, flow[:, :2])
             warped1 = backward_warp(img1, flow[:, 2:4])
