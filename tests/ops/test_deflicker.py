@@ -91,3 +91,15 @@ def test_the_op_logs_the_warping_error(clips, tmp_path):
     assert len(logged) == 1 and logged[0].startswith("deflicker: warping error")
     before, after = (float(v) for v in logged[0].split("error ")[1].split(" (")[0].split(" -> "))
     assert after < before
+
+
+def test_a_smaller_source_guides_an_upscaled_video(clips):
+    """An upscaler's output (large) with the video it came from (small): flow is measured on the
+    small one and scaled up."""
+    clean, processed = clips
+    small = FunctionClip(VideoInfo(W // 2, H // 2, Fraction(24), N),
+                         lambda i: cv2.resize(clean.frame_at(i), (W // 2, H // 2), interpolation=cv2.INTER_AREA))
+    result = deflicker(processed, small)
+    frames = list(result.frames())
+    assert frames[0].shape == (H, W, 3)
+    assert result.report.mean_after < 0.3 * result.report.mean_before, result.report.summary()
