@@ -22,7 +22,7 @@ from shotgraph.media.audio import audio_stream_info, decode_audio
 from shotgraph.media.colour import ColourTags, decode_conversion, has_alpha, is_rgb_format, tags_of
 
 COMMON_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30),
-                Fraction(48), Fraction(50), Fraction(60000, 1001), Fraction(60), Fraction(100),
+                Fraction(48000, 1001), Fraction(48), Fraction(50), Fraction(60000, 1001), Fraction(60), Fraction(100),
                 Fraction(120000, 1001), Fraction(120)]
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
