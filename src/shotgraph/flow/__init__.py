@@ -39,6 +39,7 @@ from shotgraph.flow.warp import (
     flow_magnitude,
     occlusion_mask,
     resize_flow,
+    round_trip_error,
     warp,
     warping_error,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "occlusion_mask",
     "read_flo",
     "read_flow_png16",
+    "round_trip_error",
     "resize_flow",
     "warp",
     "warping_error",

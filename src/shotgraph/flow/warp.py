@@ -69,6 +69,17 @@ def resize_flow(flow: np.ndarray, width: int, height: int) -> np.ndarray:
     return resized
 
 
+def round_trip_error(forward: np.ndarray, backward: np.ndarray) -> np.ndarray:
+    """Per pixel of ``a``, how far (in pixels) following ``forward`` (a→b) and then ``backward``
+    (b→a) lands from where it started: about 0 where both flows are right, large where the pixel
+    is occluded in ``b`` (or the flow is wrong)."""
+    _check_flow(forward, "forward flow")
+    _check_flow(backward, "backward flow")
+    if forward.shape != backward.shape:
+        raise ValueError(f"forward {forward.shape} and backward {backward.shape} flows differ in size")
+    return np.linalg.norm(forward + warp(backward, forward), axis=2)
+
+
 def consistency_mask(forward: np.ndarray, backward: np.ndarray, alpha: float = 0.01, beta: float = 0.5) -> np.ndarray:
     """Where ``forward`` (a→b) and ``backward`` (b→a) agree: True for pixels of ``a`` visible in ``b``.
 
