@@ -153,7 +153,20 @@ class FlowFiles:
                            self.threads, on_frame)
 
 
-@op("flow", version=1, params=FlowParams, kind=OpKind.FILTER, backends=FLOW_BACKENDS,
+def _weights(params) -> list[Path]:
+    """The RAFT / RIFE checkpoint from the models folder, when no file is given (for the cache key)."""
+    from shotgraph.backends.weights import find_weights, installed
+
+    if params.weights or params.method not in ("raft", "rife"):
+        return []
+    if params.method == "raft":
+        from shotgraph.backends.raft import RAFT_FILES as files, RAFT_SOURCE as source
+    else:
+        from shotgraph.backends.rife import RIFE_FILES as files, RIFE_SOURCE as source
+    return installed(lambda: find_weights(params.method, files, source))
+
+
+@op("flow", version=1, params=FlowParams, kind=OpKind.FILTER, weights=_weights, backends=FLOW_BACKENDS,
     summary="Optical flow of a video: colour-wheel pictures, or .flo / 16-bit PNG files.")
 def _run(inputs, params: FlowParams, ctx):
     ensure_backend(FLOW_BACKENDS, params.method)

@@ -28,21 +28,27 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shotgraph.backends.rife import RIFE_SOURCE
 from shotgraph.background import run_ahead
 from shotgraph.clip import Clip
 from shotgraph.errors import ParamError
 from shotgraph.flow.estimate import FlowPreset, make_estimator
 from shotgraph.flow.synthesis import FlowSynthesizer, PairSynthesizer
-from shotgraph.backends.rife import RIFE_SOURCE
 from shotgraph.ops.flow import FLOW_BACKENDS, ensure_backend
 from shotgraph.ops.registry import Backend, OpKind, op
 from shotgraph.params import FileRef, Fps
-from shotgraph.scenes import DEFAULT_CUT_THRESHOLD, DEFAULT_DUPLICATE_THRESHOLD, FrameAnalysis, analyse_frames
+from shotgraph.scenes import (
+    DEFAULT_CUT_THRESHOLD,
+    DEFAULT_DUPLICATE_THRESHOLD,
+    FrameAnalysis,
+    analyse_frames,
+)
 
 InterpolationBackend = Literal["dis", "farneback", "raft", "rife"]
 
@@ -281,7 +287,22 @@ def interpolate(clip: Clip, factor: int | None = None, fps: Fraction | float | s
                             max_hold)
 
 
-@op("interpolate", version=1, params=InterpolateParams, kind=OpKind.FILTER, backends=BACKENDS,
+def _weights(params) -> list[Path]:
+    """The RAFT / RIFE checkpoint from the models folder, when no file is given (for the cache key)."""
+    from shotgraph.backends.weights import find_weights, installed
+
+    if params.weights or params.backend not in ("raft", "rife"):
+        return []
+    if params.backend == "raft":
+        from shotgraph.backends.raft import RAFT_FILES as files
+        from shotgraph.backends.raft import RAFT_SOURCE as source
+    else:
+        from shotgraph.backends.rife import RIFE_FILES as files
+        from shotgraph.backends.rife import RIFE_SOURCE as source
+    return installed(lambda: find_weights(params.backend, files, source))
+
+
+@op("interpolate", version=1, params=InterpolateParams, kind=OpKind.FILTER, weights=_weights, backends=BACKENDS,
     summary="Raise the frame rate by motion-compensated interpolation (cuts and duplicates handled).")
 def _run(inputs, params: InterpolateParams, ctx):
     ensure_backend(BACKENDS, params.backend)
