@@ -183,12 +183,32 @@ class Clip(ABC):
     def frame_at(self, index: int) -> np.ndarray:
         return next(self.frames(index, index + 1))
 
-    def scaled_frames(
-        self, start: int, stop: int, width: int, height: int, filter: str
-    ) -> Iterator[np.ndarray] | None:
-        """Frames already scaled to ``width`` x ``height``, if this clip can do it cheaper than
-        scaling RGB afterwards (a decoder scales during its YUV->RGB conversion); else None."""
+    def direct_frames(self, start: int, stop: int, target: "FrameTarget") -> Iterator | None:
+        """Frames as ``target`` asks, straight from a decoder, without a round trip through RGB
+        arrays (decoded video passed through untouched, scaled by swscale in the same pass as its
+        pixel-format conversion); None when this clip cannot, and the caller uses :meth:`frames`."""
+        start, stop = _check_range(start, stop, self.n_frames, f"{self.name}: frame")
+        return self._direct_frames(start, stop, target)
+
+    def _direct_frames(self, start: int, stop: int, target: "FrameTarget") -> Iterator | None:
         return None
+
+
+@dataclass(frozen=True)
+class FrameTarget:
+    """What a consumer wants from :meth:`Clip.direct_frames`.
+
+    ``pix_fmt`` None asks for RGB(A) uint8 arrays (like :meth:`Clip.frames`), otherwise for
+    ``av.VideoFrame`` objects in that encoder pixel format (BT.709; limited range unless
+    ``full_range``). ``size`` asks for frames scaled to ``(width, height)`` (None: the clip's own
+    size), with the swscale filter ``interpolation``. Clips that only pass frames along forward
+    the request; clips that compute pixels decline it (or, for ``size=None``, convert their own).
+    """
+
+    pix_fmt: str | None = None
+    full_range: bool = False
+    size: tuple[int, int] | None = None
+    interpolation: str = "BICUBIC"
 
 
 def _check_range(start: int, stop: int | None, length: int, what: str) -> tuple[int, int]:
@@ -238,7 +258,12 @@ def skip_samples(chunks: Iterable[np.ndarray], n: int) -> Iterator[np.ndarray]:
 
 
 class MapClip(Clip):
-    """Frames transformed one at a time by ``fn(frame, index)``; audio passed through untouched."""
+    """Frames transformed one at a time by ``fn(frame, index)``; audio passed through untouched.
+
+    ``touched`` (sorted ``(first, last)`` frame ranges) says which frames ``fn`` changes; the others
+    are passed along as they are, straight from the decoder where possible (a fade that only
+    darkens the ends leaves the middle of the shot in YUV).
+    """
 
     def __init__(
         self,
@@ -246,17 +271,55 @@ class MapClip(Clip):
         fn: Callable[[np.ndarray, int], np.ndarray],
         video: VideoInfo | None = None,
         name: str | None = None,
+        touched: Sequence[tuple[int, int]] | None = None,
     ):
         video = video or source.video
         if video.n_frames != source.n_frames or video.fps != source.video.fps:
             raise ValueError("MapClip keeps the frame count and rate of its source")
+        if touched is not None and (video.width, video.height) != (source.video.width, source.video.height):
+            raise ValueError("frames outside `touched` pass through, so the size cannot change")
         super().__init__(video, source.audio, name or source.name)
         self.source = source
         self.fn = fn
+        self.touched = touched
+
+    def _segments(self, start: int, stop: int) -> Iterator[tuple[int, int, bool]]:
+        """``(lo, hi, mapped)`` covering ``start`` .. ``stop``."""
+        ranges = self.touched if self.touched is not None else [(0, self.n_frames)]
+        at = start
+        for first, last in ranges:
+            lo, hi = max(first, at), min(last, stop)
+            if lo >= hi:
+                continue
+            if at < lo:
+                yield at, lo, False
+            yield lo, hi, True
+            at = hi
+        if at < stop:
+            yield at, stop, False
 
     def _frames(self, start, stop):
-        for index, frame in enumerate(self.source.frames(start, stop), start):
-            yield self.fn(frame, index)
+        for lo, hi, mapped in self._segments(start, stop):
+            frames = self.source.frames(lo, hi)
+            if mapped:
+                yield from (self.fn(frame, index) for index, frame in enumerate(frames, lo))
+            else:
+                yield from frames
+
+    def _direct_frames(self, start, stop, target):
+        if self.touched is None or target.pix_fmt is None or target.size is not None:
+            return None
+        from shotgraph.media.frames import encoder_frames, to_video_frame
+
+        def frames():
+            for lo, hi, mapped in self._segments(start, stop):
+                if mapped:
+                    for index, frame in enumerate(self.source.frames(lo, hi), lo):
+                        yield to_video_frame(self.fn(frame, index), target)
+                else:
+                    yield from encoder_frames(self.source, lo, hi, target)
+
+        return frames()
 
     def _audio(self, start, stop):
         return self.source.audio_samples(start, stop)
@@ -273,6 +336,9 @@ class SliceClip(Clip):
 
     def _frames(self, start, stop):
         return self.source.frames(self.first + start, self.first + stop)
+
+    def _direct_frames(self, start, stop, target):
+        return self.source.direct_frames(self.first + start, self.first + stop, target)
 
     def _audio(self, start, stop):
         offset = samples_for_frames(self.first, self.video.fps, self.audio.sample_rate)
@@ -299,11 +365,23 @@ class RetimeClip(Clip):
         self.index_map = index_map
 
     def _frames(self, start, stop):
+        return self._retimed(start, stop, self.source.frames)
+
+    def _direct_frames(self, start, stop, target):
+        if start == stop:
+            return iter(())
+        first, last = int(self.index_map[start]), int(self.index_map[stop - 1]) + 1
+        if self.source.direct_frames(first, last, target) is None:
+            return None
+        return self._retimed(start, stop, lambda a, b: self.source.direct_frames(a, b, target))
+
+    def _retimed(self, start, stop, read):
+        """Frames ``start`` .. ``stop`` of the output, from ``read(first, last)`` of the source."""
         if start == stop:
             return
         wanted = self.index_map[start:stop]
         first, last = int(wanted[0]), int(wanted[-1]) + 1
-        source_frames = self.source.frames(first, last)
+        source_frames = read(first, last)
         current_index, current = first - 1, None
         for index in wanted:
             while current_index < index:
@@ -344,10 +422,21 @@ class ConcatClip(Clip):
         self.offsets = np.cumsum([0] + [p.n_frames for p in parts])
 
     def _frames(self, start, stop):
+        for part, lo, hi in self._spans(start, stop):
+            yield from part.frames(lo, hi)
+
+    def _direct_frames(self, start, stop, target):
+        from shotgraph.media.frames import encoder_frames
+
+        if target.pix_fmt is None or target.size is not None:
+            return None  # only encoder frames at the joined size: parts that cannot are converted
+        return (frame for part, lo, hi in self._spans(start, stop) for frame in encoder_frames(part, lo, hi, target))
+
+    def _spans(self, start, stop):
         for part, offset in zip(self.parts, self.offsets):
             lo, hi = max(start - offset, 0), min(stop - offset, part.n_frames)
             if lo < hi:
-                yield from part.frames(int(lo), int(hi))
+                yield part, int(lo), int(hi)
 
     def _audio(self, start, stop):
         from shotgraph.media.audio import conform_audio  # audio conversion lives with media
@@ -406,6 +495,9 @@ class WithAudioClip(Clip):
 
     def _frames(self, start, stop):
         return self.source.frames(start, stop)
+
+    def _direct_frames(self, start, stop, target):
+        return self.source.direct_frames(start, stop, target)
 
     def _audio(self, start, stop):
         if self.make_audio is None:

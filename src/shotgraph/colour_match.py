@@ -71,13 +71,17 @@ def _histogram_lut(source: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return np.clip(np.interp(s_cdf, r_cdf, _LEVELS) + 0.5, 0, 255).astype(np.uint8)
 
 
-def colour_transfer(source: np.ndarray, reference: np.ndarray, mode: ColourMatchMode = "lab") -> ColourTransfer:
-    """The mapping that makes ``source``'s colours match ``reference``'s (RGB uint8 frames, any sizes)."""
-    if mode == "none":
+def colour_transfer(source: np.ndarray, reference: np.ndarray, mode: ColourMatchMode = "lab",
+                    strength: float = 1.0) -> ColourTransfer:
+    """The mapping that makes ``source``'s colours match ``reference``'s (RGB uint8 pictures, any
+    sizes; several frames can be stacked into one picture). ``strength`` < 1 goes part of the way."""
+    if mode == "none" or strength <= 0:
         return ColourTransfer.identity()
     build = _mean_std_lut if mode == "lab" else _histogram_lut
-    luts = [build(s, r) for s, r in zip(_lab_channels(source), _lab_channels(reference))]
-    return ColourTransfer(np.stack(luts))
+    luts = np.stack([build(s, r) for s, r in zip(_lab_channels(source), _lab_channels(reference))])
+    if strength < 1:
+        luts = np.clip(_LEVELS + (luts - _LEVELS) * strength + 0.5, 0, 255).astype(np.uint8)
+    return ColourTransfer(luts)
 
 
 def match_colour(frame: np.ndarray, reference: np.ndarray, mode: ColourMatchMode = "lab") -> np.ndarray:

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from shotgraph.deforum.cadence import tween
-from shotgraph.masks.flowwarp import FlowField
+from shotgraph.flow import make_estimator
 
 
 def disc_at(x: float, size=(64, 96), radius: int = 8) -> np.ndarray:
@@ -39,6 +39,6 @@ def test_with_flow_moved_content_slides_instead_of_ghosting():
     a, b = disc_at(38), disc_at(46)
     for weight in (0.25, 0.5, 0.75):
         truth = red_mask(disc_at(38 + 8 * weight))
-        faded, slid = red_mask(tween(a, b, weight)), red_mask(tween(a, b, weight, FlowField("medium")))
+        faded, slid = red_mask(tween(a, b, weight)), red_mask(tween(a, b, weight, make_estimator("dis", "medium")))
         assert overlap(slid, truth) > 0.95 > 0.8 > overlap(faded, truth)
         assert abs(np.nonzero(slid)[1].mean() - (38 + 8 * weight)) < 0.3

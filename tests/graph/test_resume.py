@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from projects import PROJECT, make_project
 
 RESUME_PROJECT = copy.deepcopy(PROJECT)

@@ -14,7 +14,6 @@ from itertools import islice
 
 import numpy as np
 import pytest
-import yaml
 
 pytest.importorskip("diffusers")
 pytest.importorskip("transformers")

@@ -8,7 +8,7 @@ Weights the user supplies go under the models folder: ``$SHOTGRAPH_MODELS`` if s
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shotgraph.errors import MissingWeightsError
@@ -67,3 +67,18 @@ def family_weights(family: str, models: Sequence[tuple[str, Sequence[str]]], sou
         found = next((folder / name for name in filenames if (folder / name).exists()), folder / filenames[0])
         rows.append(WeightsStatus(model, source, present, str(found)))
     return rows
+
+
+def installed(*resolvers: Callable[[], Path | Sequence[Path]]) -> list[Path]:
+    """The weights that ``resolvers`` find, skipping the ones not installed (the run itself then
+    fails with their clear error). For an op's ``weights`` hook, which feeds the cache key."""
+    from shotgraph.errors import BackendUnavailableError
+
+    found: list[Path] = []
+    for resolve in resolvers:
+        try:
+            result = resolve()
+        except (MissingWeightsError, BackendUnavailableError):
+            continue
+        found.extend([result] if isinstance(result, Path) else result)
+    return found

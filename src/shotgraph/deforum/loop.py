@@ -35,7 +35,7 @@ from shotgraph.colour_match import ColourMatchMode, match_colour
 from shotgraph.deforum.cadence import tween
 from shotgraph.deforum.prompts import PromptSchedule
 from shotgraph.deforum.store import KeyframeStore
-from shotgraph.masks.flowwarp import FlowField
+from shotgraph.flow import make_estimator
 from shotgraph.motion.camera import CameraPath
 from shotgraph.motion.reproject import FrameView
 from shotgraph.motion.texture import Border, Filter
@@ -139,7 +139,7 @@ class DeforumLoop:
             raise ValueError("the camera path and the plan must have the same frames")
         self.plan, self.camera, self.diffuser, self.store = plan, camera, diffuser, store
         self.first_init, self.depth_of, self.reference = first_init, depth_of, reference
-        self.flow = FlowField("medium") if flow and plan.cadence > 1 else None
+        self.flow = make_estimator("dis", "medium") if flow and plan.cadence > 1 else None
         self.border, self.filter, self.log = border, filter, log
         self.width, self.height = camera.framing.out_w, camera.framing.out_h
         self._pictures = _Recent(3)

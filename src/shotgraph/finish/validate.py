@@ -16,7 +16,6 @@ from pathlib import Path
 import av
 import numpy as np
 
-from shotgraph.finish.loudness import measure
 from shotgraph.finish.presets import Preset
 from shotgraph.media.encode import parse_bitrate
 from shotgraph.media.probe import probe
@@ -153,6 +152,8 @@ def _check_audio(report: ValidationReport, info: dict, spec: Preset, path: Path)
     from shotgraph.media.audio import read_audio_file
 
     audio_info, total, read = read_audio_file(path)
+    from shotgraph.finish.loudness import measure  # pyloudnorm/scipy: imported when used
+
     measured = measure(read(0, total), audio_info.sample_rate, audio_info.channels)
     target = spec.loudness
     lufs, tp = measured.integrated_lufs, measured.true_peak_dbtp

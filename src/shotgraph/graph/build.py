@@ -64,6 +64,7 @@ class Graph:
         self._building: list[str] = []
         self._keys: dict[str, str] = {}
         self._file_hashes: dict[Path, str] = {}
+        self._weights: dict[str, list[tuple[Path, str]]] = {}
         for name in self.spec.shots:
             self._shot(name)
         if self.spec.edit is not None:
@@ -203,13 +204,25 @@ class Graph:
 
     def key_document(self, node: Node) -> dict:
         """What the key hashes: op, version, canonical params (files by content), seed, inputs."""
-        return {
+        document = {
             "op": node.op.name,
             "version": node.op.version,
             "params": self.canonical_params(node),
             "seed": node.seed,
             "input": self.key(node.primary) if node.primary else None,
         }
+        weights = self.weights(node)
+        if weights:
+            document["weights"] = [fingerprint for _, fingerprint in weights]
+        return document
+
+    def weights(self, node: Node) -> list[tuple[Path, str]]:
+        """The model weights the node will load, with their fingerprints (see ``OpSpec.weights``)."""
+        if node.op.weights is None:
+            return []
+        if node.id not in self._weights:
+            self._weights[node.id] = [(path, self.hasher.fingerprint(path)) for path in node.op.weights(node.params)]
+        return self._weights[node.id]
 
     def canonical_params(self, node: Node) -> Any:
         return canonical(node.params, lambda ref: self.file_hash(node.files[ref]), lambda ref: self.key(node.refs[ref]))

@@ -22,6 +22,7 @@ from shotgraph.fsutil import write_bytes_atomic
 from shotgraph.params import ClipRef, FileRef
 
 CHUNK = 1 << 20
+LARGE_WEIGHTS = 1 << 30
 
 
 def sha256_file(path: Path) -> str:
@@ -67,6 +68,20 @@ class FileHasher:
         self.memo[str(path)] = stamp + [digest]
         self.dirty = True
         return digest
+
+    def fingerprint(self, path: Path) -> str:
+        """A content fingerprint for model weights: SHA-256 for files up to 1 GiB (remembered, so
+        computed once per file version); larger files by size and modification time (hashing many
+        GB on every plan is not worth it); folders over all the files inside."""
+        path = Path(path).resolve()
+        if path.is_dir():
+            parts = [(str(p.relative_to(path)), self.fingerprint(p)) for p in sorted(path.rglob("*"))
+                     if p.is_file() and not p.name.startswith(".")]
+            return sha256_json(parts)
+        stat = path.stat()
+        if stat.st_size > LARGE_WEIGHTS:
+            return f"stat:{stat.st_size}:{stat.st_mtime_ns}"
+        return self(path)
 
     def save(self) -> None:
         if self.memo_path and self.dirty:

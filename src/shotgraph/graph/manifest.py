@@ -64,6 +64,7 @@ def build_manifest(graph: Graph, cache: Cache, report: RunReport, targets: list[
             "seed": node.seed,
             "inputs": [{"node": i, "key": graph.key(i)} for i in node.inputs],
             "files": [{"ref": ref, "path": str(path), "sha256": graph.file_hash(path)} for ref, path in node.files.items()],
+            "weights": [{"path": str(path), "fingerprint": fp} for path, fp in graph.weights(node)],
             "status": result["status"],
         }
         if cache.has(key):

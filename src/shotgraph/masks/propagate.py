@@ -24,7 +24,7 @@ import numpy as np
 
 from shotgraph.clip import Clip
 from shotgraph.masks import INSIDE, binary, colourmodel, grabcut
-from shotgraph.masks.flowwarp import FlowField, inconsistency, warp
+from shotgraph.flow import make_estimator, round_trip_error, warp
 from shotgraph.masks.frames import frames_between
 from shotgraph.masks.store import MaskStore
 
@@ -72,7 +72,7 @@ class Propagator:
         height, width = frame.shape[:2]
         self.settings = settings
         self.band = max(3, round(settings.band * np.hypot(width, height)))
-        self.flow = FlowField(settings.flow)
+        self.flow = make_estimator("dis", settings.flow)
         self.grey = _grey(frame)
         self.mask = binary(mask)
         self.extent = self.mask.copy()
@@ -82,11 +82,11 @@ class Propagator:
     def step(self, frame: np.ndarray) -> np.ndarray:
         grey = _grey(frame)
         height, width = grey.shape
-        to_previous = self.flow.flow(grey, self.grey)  # where each pixel of the new frame came from
-        to_next = self.flow.flow(self.grey, grey)
-        warped = warp(self.mask, to_previous)
-        unsure = inconsistency(to_previous, to_next) > self.settings.max_flow_error
-        motion = object_motion(self.mask, to_next, inconsistency(to_next, to_previous) <= self.settings.max_flow_error)
+        to_previous = self.flow(grey, self.grey)  # where each pixel of the new frame came from
+        to_next = self.flow(self.grey, grey)
+        warped = warp(self.mask, to_previous, border="constant")
+        unsure = round_trip_error(to_previous, to_next) > self.settings.max_flow_error
+        motion = object_motion(self.mask, to_next, round_trip_error(to_next, to_previous) <= self.settings.max_flow_error)
         if motion is not None:
             extent = cv2.warpAffine(self.extent, motion, (width, height), flags=cv2.INTER_NEAREST)
         else:

@@ -19,10 +19,12 @@ import numpy as np
 from shotgraph.clip import Clip, VideoInfo, nearest_frame_map, parse_fps
 from shotgraph.errors import MediaError
 from shotgraph.media.audio import audio_stream_info, decode_audio
+from av.video.reformatter import Colorspace
+
 from shotgraph.media.colour import ColourTags, decode_conversion, has_alpha, is_rgb_format, tags_of
 
 COMMON_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30),
-                Fraction(48), Fraction(50), Fraction(60000, 1001), Fraction(60), Fraction(100),
+                Fraction(48000, 1001), Fraction(48), Fraction(50), Fraction(60000, 1001), Fraction(60), Fraction(100),
                 Fraction(120000, 1001), Fraction(120)]
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
@@ -217,15 +219,30 @@ class VideoFile(Clip):
                 raise MediaError(f"{self.path}: cannot decode frame {previous + 1}: {error}") from None
 
     def _frames(self, start, stop):
-        return self._decode_range(start, stop, None, "BICUBIC")
+        return self._decode_range(start, stop, lambda frame: self._to_array(frame))
 
-    def scaled_frames(self, start, stop, width, height, filter):
-        interpolation = _SWS_FILTERS.get(filter)
-        if interpolation is None:
+    def _direct_frames(self, start, stop, target):
+        interpolation = _SWS_FILTERS.get(target.interpolation, target.interpolation)
+        if target.pix_fmt is None:  # RGB arrays, scaled in the YUV->RGB pass
+            return self._decode_range(start, stop, lambda f: self._to_array(f, target.size, interpolation))
+        if self.rotation or self.video.alpha or target.pix_fmt.startswith(("rgb", "bgr", "gbr")):
             return None
-        return self._decode_range(start, stop, (width, height), interpolation)
+        if self.conversion is not None and self.conversion.matrix != Colorspace.ITU709:
+            return None  # swscale does not convert between YUV matrices exactly: go through RGB
+        width, height = target.size or (self.video.width, self.video.height)
+        options = {"src_colorspace": Colorspace.ITU709, "dst_colorspace": Colorspace.ITU709,
+                   "dst_color_range": "JPEG" if target.full_range else "MPEG", "interpolation": interpolation}
+        if self.conversion is not None:
+            options["src_color_range"] = self.conversion.range
 
-    def _decode_range(self, start, stop, size, interpolation):
+        def convert(frame: av.VideoFrame) -> av.VideoFrame:
+            return frame.reformat(width, height, target.pix_fmt, **options)
+
+        return self._decode_range(start, stop, convert)
+
+    def _decode_range(self, start, stop, convert):
+        """Output frames ``start`` .. ``stop`` (after the constant-rate mapping), each decoded
+        frame passed through ``convert`` once, however many times it repeats."""
         if start == stop:
             return
         wanted = self.frame_map[start:stop]
@@ -245,7 +262,7 @@ class VideoFile(Clip):
                     "(file damaged or truncated?)"
                 )
             if current is None:
-                current = self._to_array(current_frame, size, interpolation)
+                current = convert(current_frame)
             yield current
         decoded.close()
 

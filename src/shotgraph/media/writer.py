@@ -10,7 +10,6 @@ complete.
 from __future__ import annotations
 
 import math
-import os
 import queue
 import threading
 from collections.abc import Callable
@@ -19,18 +18,17 @@ from pathlib import Path
 
 import av
 import numpy as np
-from av.video.reformatter import Interpolation
 
-from shotgraph.clip import AudioInfo, Clip, samples_for_frames
+from shotgraph.clip import AudioInfo, Clip, FrameTarget, samples_for_frames
 from shotgraph.errors import MediaError
 from shotgraph.fsutil import atomic_path
 from shotgraph.media.audio import conform_audio, layout_name, to_av_frame
-from shotgraph.media.colour import has_alpha, tag_bt709
+from shotgraph.media.colour import tag_bt709
+from shotgraph.media.frames import encoder_frames
 from shotgraph.media.encode import AudioEncoding, EncodingPlan, VideoEncoding, plan_encoding
 from shotgraph.media.images import is_image_sequence, write_image_sequence
 
 QUEUE_FRAMES = 8
-SWS_THREADS = os.cpu_count() or 1
 _DONE = object()
 
 ProgressCallback = Callable[[int], None]
@@ -111,8 +109,10 @@ def _encode(clip: Clip, path: Path, plan: EncodingPlan, on_frame, metadata) -> N
                     container.mux(audio_feed.encode_until(astream, until))
 
         try:
+            time_base = Fraction(1) / fps
             for index, frame in enumerate(frames):
-                frame.pts = index
+                # frames straight from a decoder carry the source's timestamps: restamp them
+                frame.pts, frame.time_base = index, time_base
                 mux_video(vstream.encode(frame))
                 if on_frame:
                     on_frame(index + 1)
@@ -137,29 +137,11 @@ class _ConvertedFrames:
         self.thread = threading.Thread(target=self._produce, name="shotgraph-frames", daemon=True)
         self.thread.start()
 
-    def _convert(self, array: np.ndarray) -> av.VideoFrame:
-        plan = self.plan
-        needs_alpha = has_alpha(plan.pix_fmt)
-        if array.shape[2] == 4 and not needs_alpha:
-            array = _flatten_alpha(array)
-        elif array.shape[2] == 3 and needs_alpha:
-            array = np.dstack([array, np.full(array.shape[:2], 255, np.uint8)])
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgba" if array.shape[2] == 4 else "rgb24")
-        if plan.yuv:
-            # ACCURATE_RND halves the worst colour error (3 -> 2 levels on a chart) for ~10% time.
-            return frame.reformat(
-                format=plan.pix_fmt,
-                dst_colorspace="ITU709",
-                dst_color_range="JPEG" if plan.full_range else "MPEG",
-                interpolation=Interpolation.BILINEAR | Interpolation.ACCURATE_RND,
-                threads=SWS_THREADS,
-            )
-        return frame.reformat(format=plan.pix_fmt)
-
     def _produce(self) -> None:
+        plan = self.plan
+        target = FrameTarget(plan.pix_fmt, plan.full_range)
         try:
-            for array in self.clip.frames():
-                item = self._convert(array)
+            for item in encoder_frames(self.clip, 0, self.clip.n_frames, target):
                 while not self.stop.is_set():
                     try:
                         self.queue.put(item, timeout=0.1)
@@ -219,9 +201,3 @@ class _AudioFeed:
             packets.extend(stream.encode(to_av_frame(part, self.target.sample_rate, self.sent)))
             self.sent += take
         return packets
-
-
-def _flatten_alpha(rgba: np.ndarray) -> np.ndarray:
-    """Composite over black for formats without alpha."""
-    alpha = rgba[..., 3:4].astype(np.uint16)
-    return ((rgba[..., :3].astype(np.uint16) * alpha + 127) // 255).astype(np.uint8)

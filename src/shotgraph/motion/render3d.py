@@ -19,7 +19,6 @@ For each frame (all NumPy/OpenCV, vectorised):
 
 from __future__ import annotations
 
-import math
 
 import cv2
 import numpy as np

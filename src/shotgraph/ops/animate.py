@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -299,9 +299,19 @@ def _backends():
     return (BUILTIN, BACKEND)
 
 
+def _weights(params: AnimateParams) -> list[Path]:
+    """The depth model a 3D move without a depth image will load (for the cache key)."""
+    if params.mode != "3d" or params.depth is not None:
+        return []
+    from shotgraph.backends.depth.transformers_depth import locate_model
+    from shotgraph.backends.weights import installed
+
+    return installed(lambda: locate_model(params.depth_model))
+
+
 @op("animate", version=1, params=AnimateParams, kind=OpKind.SOURCE,
     summary="Keyframed 2D or depth-aware 3D camera moves over a still or another shot's frame.",
-    backends=_backends(), project_defaults={"fps": "fps"}, cli_inputs=("image",))
+    backends=_backends(), project_defaults={"fps": "fps"}, cli_inputs=("image",), weights=_weights)
 def _run(inputs, params: AnimateParams, ctx):
     if params.clip is not None:
         image = source_image(params, clip=ctx.clip(params.clip))

@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shotgraph.clip import Clip
 from shotgraph.errors import MediaError, ParamError
-from shotgraph.finish.loudness import normalise
 from shotgraph.finish.presets import Container, Fit, LoudnessTarget, Preset, get_preset, merge_model
 from shotgraph.finish.validate import ValidationReport, validate_file
 from shotgraph.fsutil import write_bytes_atomic
@@ -100,6 +99,8 @@ def prepare(clip: Clip, params: DeliverParams) -> Delivery:
     if spec.fps is not None:
         clip = change_fps(clip, spec.fps)
     if spec.loudness is not None and spec.audio.codec != "none":
+        from shotgraph.finish.loudness import normalise  # pyloudnorm/scipy: imported when used
+
         clip = normalise(clip, spec.loudness.integrated, spec.loudness.true_peak)
     video, gop = spec.video, spec.video.gop
     if gop is None and spec.gop_seconds is not None:

@@ -21,7 +21,6 @@ import os
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import Literal
 
 import cv2
 import numpy as np
@@ -29,10 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shotgraph.clip import Clip
 from shotgraph.errors import ParamError
+from shotgraph.flow import FlowPreset, compute_flow, warp
 from shotgraph.ops.registry import OpKind, op
 
-FlowPreset = Literal["fast", "medium"]
-_DIS_PRESETS = {"fast": cv2.DISOPTICAL_FLOW_PRESET_FAST, "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
 MATCH_WINDOW = 5  # side of the box over which a neighbour's match is judged
 
 
@@ -42,7 +40,7 @@ class DenoiseParams(BaseModel):
     radius: int = Field(2, ge=1, le=4, description="neighbour frames used on each side")
     strength: float = Field(1.0, gt=0, le=8, description="tolerance for imperfectly aligned pixels (higher: smoother)")
     sigma: float | None = Field(None, gt=0, le=64, description="noise level in 8-bit levels (default: estimated per frame)")
-    flow: FlowPreset = Field("medium", description="optical flow quality: fast | medium (DIS presets)")
+    flow: FlowPreset = Field("medium", description="optical flow quality (DIS presets): ultrafast | fast | medium | fine")
 
 
 def estimate_noise(frame: np.ndarray) -> float:
@@ -61,17 +59,9 @@ def flow_image(frame: np.ndarray) -> np.ndarray:
 
 def align_to(reference_grey: np.ndarray, neighbour_grey: np.ndarray, neighbour: np.ndarray,
              preset: FlowPreset = "medium") -> np.ndarray:
-    """``neighbour`` (float32 RGB) warped onto the reference with dense optical flow.
-
-    The only place this op touches optical flow (OpenCV DIS, reference → neighbour, then a
-    backward warp), so another flow estimator can replace it here alone.
-    """
-    dis = cv2.DISOpticalFlow_create(_DIS_PRESETS[preset])
-    flow = dis.calc(reference_grey, neighbour_grey, None)
-    height, width = reference_grey.shape
-    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return cv2.remap(neighbour, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
+    """``neighbour`` (float32 RGB) warped onto the reference with dense optical flow (DIS,
+    reference -> neighbour, then a backward warp)."""
+    return warp(neighbour, compute_flow(reference_grey, neighbour_grey, "dis", preset))
 
 
 def match_weight(reference: np.ndarray, warped: np.ndarray, sigma: float, strength: float) -> np.ndarray:

@@ -161,7 +161,7 @@ def fade_ends(clip: Clip, fade_in: float, fade_out: float) -> Clip:
         out[..., :3] *= gain
         return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
-    video = MapClip(clip, darken)
+    video = MapClip(clip, darken, touched=[(0, first), (n - last, n)])
     if clip.audio is None:
         return video
     rate = clip.audio.sample_rate

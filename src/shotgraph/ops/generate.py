@@ -278,14 +278,36 @@ def extend(clip: Clip, *, seed: int = 0, work_dir: str | Path | None = None, log
     return owning(extend_from_params(clip, params, ctx), folder, work_dir is None)
 
 
+def _weights(params: GenerationSettings) -> list[Path]:
+    """Every diffusers model folder the params may load (each mode's weights and components)."""
+    from shotgraph.backends.weights import installed
+
+    name = params.backend
+    if name in HOSTED:
+        return []
+    try:
+        from shotgraph.backends.diffusers.video import FAMILIES, model_for
+        from shotgraph.backends.hf_local import resolve_model
+    except ImportError:  # the generate extra is not installed; the run says so
+        return []
+    chosen = {"motion_adapter": params.motion_adapter, "controlnet": params.controlnet}
+    names = {name} if name else {"svd", "wan"}
+    wanted = []
+    for family in (FAMILIES[n] for n in sorted(names)):
+        wanted += [model_for(family, mode, params.model, params.image_model) for mode in family.pipelines]
+        wanted += [chosen.get(c.name) or c.model for c in getattr(family, "components", ())]
+    return installed(*[lambda m=m: resolve_model(m, "diffusers") for m in dict.fromkeys(wanted)])
+
+
 @op("generate", version=1, params=GenerateParams, kind=OpKind.SOURCE, backends=BACKENDS, seeded=True,
+    weights=_weights,
     summary="Generate a shot from a prompt and/or image (diffusers models or hosted services).",
     project_defaults={"fps": "fps", "width": "width", "height": "height"})
 def _run_generate(inputs, params: GenerateParams, ctx):
     return generate_shot_from_params(params, ctx)
 
 
-@op("extend", version=1, params=ExtendParams, kind=OpKind.FILTER, backends=BACKENDS, seeded=True,
+@op("extend", version=1, params=ExtendParams, kind=OpKind.FILTER, backends=BACKENDS, seeded=True, weights=_weights,
     summary="Continue a clip from its last frame with an image-to-video model (colour-matched).")
 def _run_extend(inputs, params: ExtendParams, ctx):
     return extend_from_params(inputs[0], params, ctx)

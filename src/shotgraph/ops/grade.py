@@ -13,7 +13,6 @@ so it cannot flicker), are mapped onto those of a reference shot or still.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -21,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shotgraph.clip import Clip, MapClip
+from shotgraph.colour_match import colour_transfer
 from shotgraph.finish.lut import lut_function
 from shotgraph.media.images import read_image
 from shotgraph.ops.registry import OpKind, op
@@ -88,39 +88,14 @@ def saturate(frame: np.ndarray, amount: float) -> np.ndarray:
 # -- shot matching -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ColourStats:
-    """Mean and standard deviation of L, a, b."""
-
-    mean: np.ndarray
-    std: np.ndarray
-
-
-def _lab(frame: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(frame[..., :3].astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-
-
-def colour_stats(frames: list[np.ndarray]) -> ColourStats:
-    pixels = np.concatenate([_lab(cv2.resize(f[..., :3], (256, max(1, 256 * f.shape[0] // f.shape[1])),
-                                             interpolation=cv2.INTER_AREA)).reshape(-1, 3) for f in frames])
-    return ColourStats(pixels.mean(axis=0), np.maximum(pixels.std(axis=0), 1e-3))
-
-
-def clip_stats(clip: Clip, samples: int = MATCH_SAMPLES) -> ColourStats:
-    """Colour statistics of frames sampled evenly across ``clip``."""
+def sample_picture(clip: Clip, samples: int = MATCH_SAMPLES) -> np.ndarray:
+    """Frames sampled evenly across ``clip``, shrunk and stacked into one picture: what shot
+    matching measures (once per shot, so the correction cannot flicker)."""
     picks = np.unique(np.linspace(0, clip.n_frames - 1, min(samples, clip.n_frames)).round().astype(int))
-    return colour_stats([clip.frame_at(int(i)) for i in picks])
-
-
-def transfer_colour(frame: np.ndarray, source: ColourStats, reference: ColourStats, strength: float = 1.0) -> np.ndarray:
-    """Map ``frame`` (described by ``source``) onto the ``reference`` statistics in Lab."""
-    lab = _lab(frame)
-    scale = 1.0 + (reference.std / source.std - 1.0) * strength
-    shift = (reference.mean - source.mean) * strength
-    lab = (lab - source.mean) * scale + source.mean + shift
-    rgb = cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB)
-    result = np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return np.dstack([result, frame[..., 3]]) if frame.shape[2] == 4 else result
+    width = min(256, clip.video.width)
+    height = max(1, width * clip.video.height // clip.video.width)
+    return np.concatenate([cv2.resize(np.ascontiguousarray(clip.frame_at(int(i))[..., :3]), (width, height),
+                                      interpolation=cv2.INTER_AREA) for i in picks])
 
 
 # -- the clip function ---------------------------------------------------------------------------
@@ -132,9 +107,9 @@ def grade(clip: Clip, params: GradeParams, reference: Clip | np.ndarray | None =
     ``lut_path`` the resolved .cube file."""
     steps: list[Callable[[np.ndarray], np.ndarray]] = []
     if reference is not None and params.match_strength > 0:
-        target = colour_stats([reference]) if isinstance(reference, np.ndarray) else clip_stats(reference)
-        own = clip_stats(clip)
-        steps.append(lambda f: transfer_colour(f, own, target, params.match_strength))
+        # Reinhard transfer in Lab: mean and spread of L, a, b matched to the reference's
+        target = reference[..., :3] if isinstance(reference, np.ndarray) else sample_picture(reference)
+        steps.append(colour_transfer(sample_picture(clip), target, "lab", params.match_strength).apply)
     if (params.exposure, params.temperature, params.tint, params.contrast) != (0.0, 0.0, 0.0, 1.0):
         table = primaries_table(params.exposure, params.temperature, params.tint, params.contrast)
 

@@ -16,6 +16,7 @@ takes as ``control: that_shot``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import cv2
@@ -162,7 +163,14 @@ def depth(clip: Clip, model: str = "depth-anything/Depth-Anything-V2-Small-hf", 
     return DepthClip(clip, model, smoothing, batch, threads)
 
 
-@op("depth", version=1, params=DepthParams, kind=OpKind.FILTER, backends=(DEPTH_BACKEND,),
+def _depth_weights(params: DepthParams) -> list[Path]:
+    from shotgraph.backends.depth.transformers_depth import locate_model
+    from shotgraph.backends.weights import installed
+
+    return installed(lambda: locate_model(params.model))
+
+
+@op("depth", version=1, params=DepthParams, kind=OpKind.FILTER, backends=(DEPTH_BACKEND,), weights=_depth_weights,
     summary="Depth guide video from a transformers depth model (near = white).")
 def _run_depth(inputs, params: DepthParams, ctx):
     return depth(inputs[0], params.model, params.smoothing, params.batch, ctx.threads)

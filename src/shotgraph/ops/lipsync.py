@@ -170,7 +170,17 @@ def lipsync(
     return LipsyncVideoClip(face, index_map, poses, speech, pick, max_faces, name)
 
 
-@op("lipsync", version=1, params=LipsyncParams, kind=OpKind.ANY, seeded=True,
+def _weights(params: LipsyncParams) -> list[Path]:
+    """The Wav2Lip checkpoint from the models folder, when none is given (for the cache key)."""
+    from shotgraph.backends.wav2lip import WEIGHTS_FAMILY, WEIGHTS_FILES, WEIGHTS_SOURCE
+    from shotgraph.backends.weights import find_weights, installed
+
+    if params.backend != "wav2lip" or params.checkpoint:
+        return []
+    return installed(lambda: find_weights(WEIGHTS_FAMILY, WEIGHTS_FILES, WEIGHTS_SOURCE))
+
+
+@op("lipsync", version=1, params=LipsyncParams, kind=OpKind.ANY, seeded=True, weights=_weights,
     summary="Make a face in a video or photo speak an audio track (talking head from a photo).",
     backends=(MESH_BACKEND, WAV2LIP_BACKEND), project_defaults={"fps": "fps"}, cli_inputs=("face", "audio"))
 def _run(inputs, params: LipsyncParams, ctx):

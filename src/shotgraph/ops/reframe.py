@@ -18,7 +18,6 @@ from typing import Literal
 import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from scipy.ndimage import gaussian_filter1d
 
 from shotgraph.clip import Clip, MapClip
 from shotgraph.errors import ParamError
@@ -122,6 +121,8 @@ def subject_path(clip: Clip) -> np.ndarray:
 
 def smooth_path(path: np.ndarray, fps: float, smoothing: float, max_speed: float) -> np.ndarray:
     """Gaussian-smoothed, then slew-limited (``max_speed`` of the frame per second) camera path."""
+    from scipy.ndimage import gaussian_filter1d  # scipy loads in ~0.2 s: only when reframing
+
     smoothed = gaussian_filter1d(path, sigma=smoothing * fps, axis=0, mode="nearest") if smoothing > 0 else path.copy()
     step = max_speed / fps
     limited = smoothed.copy()

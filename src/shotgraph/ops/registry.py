@@ -141,6 +141,10 @@ class OpSpec:
     # How the CLI exposes it: positional arguments are these FileRef/ClipRef fields.
     cli_inputs: tuple[str, ...] = ()
     cli: bool = True
+    # The model weights (files or folders) these params will load, resolved the way the backend
+    # resolves them (models folder, HF cache...). Their fingerprints enter the cache key, so
+    # swapping a checkpoint recomputes. Weights given as FileRef params are hashed anyway.
+    weights: Callable[[Any], Sequence[Path]] | None = None
 
     def backend(self, name: str | None) -> Backend:
         if name is None:
@@ -176,12 +180,13 @@ def op(
     project_defaults: Mapping[str, str] | None = None,
     cli_inputs: tuple[str, ...] = (),
     cli: bool = True,
+    weights: Callable[[Any], Sequence[Path]] | None = None,
 ) -> Callable[[RunFunction], RunFunction]:
     """Decorator registering ``run(inputs, params, ctx)`` as an op."""
 
     def decorate(run: RunFunction) -> RunFunction:
         register(OpSpec(name, version, params, run, kind, summary, backends, seeded,
-                        dict(project_defaults or {}), cli_inputs, cli))
+                        dict(project_defaults or {}), cli_inputs, cli, weights))
         return run
 
     return decorate

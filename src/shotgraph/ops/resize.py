@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shotgraph.clip import Clip
+from shotgraph.clip import Clip, FrameTarget
 from shotgraph.errors import ParamError
 from shotgraph.ops.registry import OpKind, op
 from shotgraph.params import Colour, colour_rgba
@@ -131,11 +131,19 @@ class ResizeClip(Clip):
 
     def _frames(self, start, stop):
         size = (self.scaled_w, self.scaled_h)
-        scaled = self.source.scaled_frames(start, stop, *size, self.filter)
+        scaled = self.source.direct_frames(start, stop, FrameTarget(size=size, interpolation=self.filter))
         if scaled is None:
             scaled = (scale_frame(frame, *size, self.filter) for frame in self.source.frames(start, stop))
         for frame in scaled:
             yield place_frame(frame, self.video.width, self.video.height, self.x, self.y, self.pad_rgba)
+
+    def _direct_frames(self, start, stop, target):
+        """Encoder frames scaled by the decoder itself, when nothing is padded or cropped."""
+        padded_or_cropped = (self.x, self.y) != (0, 0) or (self.scaled_w, self.scaled_h) != (self.video.width, self.video.height)
+        if target.size is not None or padded_or_cropped:
+            return None
+        return self.source.direct_frames(start, stop, replace(target, size=(self.scaled_w, self.scaled_h),
+                                                              interpolation=self.filter))
 
     def _audio(self, start, stop):
         return self.source.audio_samples(start, stop)

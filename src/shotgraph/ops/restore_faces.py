@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shotgraph.backends import face_detect
 from shotgraph.backends.face_detect import FaceBox
 from shotgraph.backends.tiling import to_uint8
-from shotgraph.backends.weights import family_weights, find_weights
+from shotgraph.backends.weights import family_weights, find_weights, installed
 from shotgraph.clip import Clip, MapClip
 from shotgraph.errors import ParamError
 from shotgraph.ops.registry import Backend, OpKind, op
@@ -170,6 +170,10 @@ def restore_faces(
                                                         face_size))
 
 
+def _weights(params: RestoreFacesParams) -> list[Path]:
+    return [] if params.weights else installed(lambda: face_weights_path(params.model, None))
+
+
 @op(
     "restore-faces",
     version=1,
@@ -177,6 +181,7 @@ def restore_faces(
     kind=OpKind.FILTER,
     summary="Restore detected faces with GFPGAN / CodeFormer / RestoreFormer (spandrel, your weights), feathered.",
     backends=(SPANDREL_FACES,),
+    weights=_weights,
 )
 def _run(inputs, params: RestoreFacesParams, ctx):
     weights = ctx.file(params.weights) if params.weights else None

@@ -216,7 +216,23 @@ def segment(clip: Clip, output: Output = "mask", work_dir: Path | None = None, *
     return Segmentation(clip, validated, work_dir).output(validated.output)
 
 
-@op("segment", version=1, params=SegmentParams, kind=OpKind.FILTER, backends=BACKENDS,
+def _weights(params: SegmentParams) -> list[Path]:
+    """The SAM / SAM 2 weights the params will load (for the cache key)."""
+    from shotgraph.backends.weights import find_weights, installed
+
+    if params.backend == "sam":
+        from shotgraph.backends.sam.image import FOLDERS, SOURCE
+
+        return installed(lambda: find_weights("sam", FOLDERS, SOURCE, params.weights))
+    if params.backend == "sam2":
+        from shotgraph.backends.sam2.video import MODELS, SOURCE
+
+        filename = MODELS[params.sam2_model][1]
+        return installed(lambda: find_weights("sam2", (filename,), SOURCE.format(file=filename), params.weights))
+    return []
+
+
+@op("segment", version=1, params=SegmentParams, kind=OpKind.FILTER, backends=BACKENDS, weights=_weights,
     summary="Mask an object from a box/clicks/colour through the whole shot: mask, matte or RGBA cut-out.")
 def _run(inputs, params: SegmentParams, ctx):
     return Segmentation(inputs[0], params, ctx.work_dir).output(params.output)

@@ -172,12 +172,28 @@ class SequenceClip(Clip):
                 yield i, begin + part.n_frames - tail, begin + part.n_frames, True
 
     def _frames(self, start, stop):
-        iterators: dict[int, Iterator[np.ndarray]] = {}
+        return self._walk(start, stop, lambda part, lo, hi: part.frames(lo, hi), None, None)
 
-        def next_frame(i: int, at: int) -> np.ndarray:
+    def _direct_frames(self, start, stop, target):
+        """Encoder frames: cut regions straight from each part's decoder, blended regions
+        converted to RGB, blended, and converted back."""
+        if target.pix_fmt is None or target.size is not None or self.video.alpha:
+            return None
+        from shotgraph.media.frames import encoder_frames, to_video_frame, video_frame_to_array
+
+        return self._walk(start, stop, lambda part, lo, hi: encoder_frames(part, lo, hi, target),
+                          lambda frame: video_frame_to_array(frame, target),
+                          lambda array: to_video_frame(array, target))
+
+    def _walk(self, start, stop, read, to_array, from_array):
+        """The timeline's frames, each part read once from first to last frame with ``read``;
+        blended frames go through ``to_array`` / ``from_array`` (None: already arrays)."""
+        iterators: dict[int, Iterator] = {}
+
+        def next_frame(i: int, at: int):
             if i not in iterators:
                 part = self.parts[i]
-                iterators[i] = part.frames(at - self.starts[i], min(stop - self.starts[i], part.n_frames))
+                iterators[i] = read(part, at - self.starts[i], min(stop - self.starts[i], part.n_frames))
             return next(iterators[i])
 
         try:
@@ -187,13 +203,19 @@ class SequenceClip(Clip):
                     frame = next_frame(i, at)
                     if mixed:
                         incoming = next_frame(i + 1, at)
+                        if to_array is not None:
+                            frame, incoming = to_array(frame), to_array(incoming)
                         d = self.overlaps[i]
                         t = (at - self.starts[i + 1] + 1) / (d + 1)
                         frame = self.blends[i](frame, incoming, t)
+                        if from_array is not None:
+                            frame = from_array(frame)
                     yield frame
         finally:
             for iterator in iterators.values():
-                iterator.close()
+                close = getattr(iterator, "close", None)
+                if close:
+                    close()
 
     def _audio(self, start, stop):
         from shotgraph.media.audio import conform_audio

@@ -236,6 +236,15 @@ def upscale(
     return UpscaleClip(clip, engine, scale, tile, tile_overlap, memory_mb, threads)
 
 
+def _weights(params: UpscaleParams) -> list[Path]:
+    """The ncnn network files the params will load (for the cache key)."""
+    folder = realesrgan.models_folder()
+    if params.model not in FAMILIES or folder is None:
+        return []
+    name = ncnn_model_name(params.model, params.scale)
+    return [folder / f"{name}.param", folder / f"{name}.bin"]
+
+
 @op(
     "upscale",
     version=1,
@@ -243,6 +252,7 @@ def upscale(
     kind=OpKind.FILTER,
     summary="Neural super-resolution x2/x3/x4 on CPU (Real-ESRGAN ncnn, any spandrel model) or Lanczos.",
     backends=(NCNN, SPANDREL, LANCZOS),
+    weights=_weights,
 )
 def _run(inputs, params: UpscaleParams, ctx):
     weights = ctx.file(params.weights) if params.weights else None
