@@ -158,9 +158,11 @@ def make_command(spec: OpSpec) -> Callable[..., None]:
         parameters.append(inspect.Parameter("input", positional, annotation=Path,
                                             default=typer.Argument(..., help="Input video or image sequence.")))
     for name in spec.cli_inputs:
-        annotation = _cli_type(model.model_fields[name].annotation)
-        parameters.append(inspect.Parameter(name, positional, annotation=get_args(annotation)[0],
-                                            default=typer.Argument(..., help=model.model_fields[name].description)))
+        field = model.model_fields[name]
+        annotation = _cli_type(field.annotation)
+        required = field.is_required()  # an optional input (a prompt may stand in for it) may be left out
+        parameters.append(inspect.Parameter(name, positional, annotation=get_args(annotation)[0] if required else annotation,
+                                            default=typer.Argument(... if required else None, help=field.description)))
     parameters.append(_option("output", Path, "--output", "-o", default=...,
                               help="Output video file, or a folder / frame_%05d.png pattern for PNG frames."))
     parameters += _field_options(model, set(spec.cli_inputs))

@@ -25,6 +25,7 @@ import numpy as np
 ColourMatchMode = Literal["lab", "histogram", "none"]
 
 _LEVELS = np.arange(256, dtype=np.float64)
+_IDENTITY = np.tile(np.arange(256, dtype=np.uint8), (3, 1))
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,11 @@ class ColourTransfer:
 
     @staticmethod
     def identity() -> "ColourTransfer":
-        return ColourTransfer(np.tile(np.arange(256, dtype=np.uint8), (3, 1)))
+        return ColourTransfer(_IDENTITY.copy())
 
     def apply(self, frame: np.ndarray) -> np.ndarray:
+        if np.array_equal(self.luts, _IDENTITY):
+            return frame  # nothing to change: skip the (8-bit, slightly lossy) trip through LAB
         rgb = np.ascontiguousarray(frame[..., :3])
         lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
         mapped = np.stack([self.luts[c][lab[..., c]] for c in range(3)], axis=-1)

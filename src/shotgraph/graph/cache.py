@@ -6,6 +6,8 @@ Layout under the cache root::
     objects/ab/abcdef.../clip.nut       the payload (or media.mp4, ...)
     tmp/<key>-<pid>-<rand>/             entries being written; renamed into objects/ when complete
     locks/<key>.lock                    flock held while a process computes that key
+    resume/<key>/                       progress an op kept to resume an interrupted computation of
+                                        that key (OpContext.resume_dir); removed once the entry exists
 
 An entry exists only once its folder has been renamed into ``objects/`` with its ``meta.json``
 inside, so a crash (even ``kill -9``) can leave only a ``tmp/`` folder, which the next run deletes.
@@ -42,6 +44,11 @@ class Cache:
         self.objects = self.root / "objects"
         self.tmp = self.root / "tmp"
         self.locks = self.root / "locks"
+        self.resume = self.root / "resume"
+
+    def resume_path(self, key: str) -> Path:
+        """Where an op computing ``key`` may keep progress that survives an interrupted run."""
+        return self.resume / key
 
     def entry_path(self, key: str) -> Path:
         return self.objects / key[:2] / key

@@ -77,8 +77,17 @@ def build(task: NodeTask, work_dir: Path, threads: int):
             raise UserError(f"{task.node_id}: {ref!r} is not a file input of this step")
         return Path(task.files[ref])
 
-    ctx = OpContext(task.node_id, task.seed, work_dir, resolve_clip, resolve_file, threads)
+    resume_dir = Cache(task.cache_root).resume_path(task.key) if task.cache_root else None
+    ctx = OpContext(task.node_id, task.seed, work_dir, resolve_clip, resolve_file, threads, resume_dir=resume_dir)
     return op.run(inputs, task.params, ctx)
+
+
+def _with_inline_inputs(task: NodeTask):
+    """``task`` and every task computed inline for it (its ``cache: false`` inputs)."""
+    yield task
+    for spec in ([task.primary] if task.primary else []) + list(task.refs.values()):
+        if spec.task is not None:
+            yield from _with_inline_inputs(spec.task)
 
 
 def intermediate_encoding(clip: Clip) -> tuple[VideoEncoding, AudioEncoding]:
@@ -119,6 +128,8 @@ def compute(task: NodeTask, progress: Progress | None = None) -> dict:
                 "created": started,
                 "seconds": round(time.perf_counter() - clock, 3),
             })
+        for done in _with_inline_inputs(task):  # committed: nothing is left to resume
+            shutil.rmtree(cache.resume_path(done.key), ignore_errors=True)
     return {"node": task.node_id, "key": task.key, "status": "computed", "started": started,
             "seconds": meta["seconds"], "outputs": outputs, "frames": total, "pid": os.getpid()}
 

@@ -281,6 +281,11 @@ class DepthScene:
         return self._background
 
     # -- rendering -----------------------------------------------------------------------------
+    def depth_at(self, frame: int) -> np.ndarray:
+        """The scene's depth (camera z, float32 at the output size) as frame ``frame``'s camera sees
+        it; background a move uncovers gets the farther depth around it."""
+        return fill_depth(self._splat(frame))
+
     def render(self, frame: int) -> np.ndarray:
         zbuf = self._splat(frame)
         guess = fill_depth(zbuf)

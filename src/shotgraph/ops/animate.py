@@ -15,8 +15,10 @@ or video asset's ``frame``, the last by default), so a shot can continue where a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -46,6 +48,7 @@ class AnimateParams(BaseModel):
     """Schedules are Deforum-style text (``"0:(1.0), 30:(1.25)"``) or plain numbers."""
 
     model_config = ConfigDict(extra="forbid")
+    op_name: ClassVar[str] = "animate"  # errors name the op (other ops extend these params)
 
     image: FileRef | None = Field(None, description="still to animate (a video: its `frame` is used)")
     clip: ClipRef | None = Field(None, validate_default=True,
@@ -115,14 +118,15 @@ def _moves(name: str, text: str) -> bool:
     return parse_schedule(text).constant() != SCHEDULES[name]
 
 
-def schedule_values(params: AnimateParams, n_frames: int, fps: float) -> dict[str, np.ndarray]:
-    """Every schedule evaluated for each frame; errors name the parameter."""
+def schedule_values(params: AnimateParams, n_frames: int, fps: float,
+                    names: Iterable[str] = tuple(SCHEDULES)) -> dict[str, np.ndarray]:
+    """The schedules ``names`` (default: the camera's) evaluated for each frame; errors name the parameter."""
     values = {}
-    for name in SCHEDULES:
+    for name in names:
         try:
             values[name] = parse_schedule(getattr(params, name)).values(n_frames, fps, params.interpolation)
         except ScheduleError as error:
-            raise error.named(f"animate: {name}") from None
+            raise error.named(f"{params.op_name}: {name}") from None
     return values
 
 
@@ -153,10 +157,10 @@ def camera_path(params: AnimateParams, src_w: int, src_h: int) -> CameraPath:
     v = schedule_values(params, n_frames, float(rate))
     if np.any(v["fov"] <= 0) or np.any(v["fov"] >= 180):
         bad = int(np.argmax((v["fov"] <= 0) | (v["fov"] >= 180)))
-        raise ParamError(f"animate: fov must be between 0 and 180 degrees, it is {v['fov'][bad]:g} at frame {bad}")
+        raise ParamError(f"{params.op_name}: fov must be between 0 and 180 degrees, it is {v['fov'][bad]:g} at frame {bad}")
     if np.any(v["zoom"] <= 0):
         bad = int(np.argmax(v["zoom"] <= 0))
-        raise ParamError(f"animate: zoom must be positive, it is {v['zoom'][bad]:g} at frame {bad}")
+        raise ParamError(f"{params.op_name}: zoom must be positive, it is {v['zoom'][bad]:g} at frame {bad}")
     if params.mode == "2d":
         return path_2d(framing, v["zoom"], v["angle"], v["translation_x"], v["translation_y"],
                        v["center_x"], v["center_y"], params.motion, float(v["fov"][0]))
@@ -166,7 +170,8 @@ def camera_path(params: AnimateParams, src_w: int, src_h: int) -> CameraPath:
 
 
 class AnimatedClip(FunctionClip):
-    """Frames of a camera path over a still; ``camera`` is the path (for exports)."""
+    """Frames of a camera path over a still; ``camera`` is the path (for exports), ``scene`` the
+    still's :class:`DepthScene` in 3D (else None)."""
 
     def __init__(self, image: np.ndarray, camera: CameraPath, fps: Fraction, params: AnimateParams,
                  depth: np.ndarray | None = None, name: str = "animate"):
@@ -175,12 +180,13 @@ class AnimatedClip(FunctionClip):
         self.camera = camera
         if camera.mode == "2d":
             texture = MipTexture(image, params.border, params.filter)
+            self.scene = None
 
             def make_frame(index: int) -> np.ndarray:
                 return texture.warp(camera.affine[index], framing.out_w, framing.out_h, camera.texture_scale(index))
         else:
-            scene = DepthScene(image, depth, camera, params.border, params.filter)
-            make_frame = scene.render
+            self.scene = DepthScene(image, depth, camera, params.border, params.filter)
+            make_frame = self.scene.render
         super().__init__(info, make_frame, name=name)
 
 
@@ -240,7 +246,7 @@ def scene_depth(params: AnimateParams, image: np.ndarray, depth_file: Path | Non
     try:
         estimate = estimate_depth(image, params.depth_model)
     except (MissingWeightsError, BackendUnavailableError) as error:
-        raise type(error)(f"animate: mode 3d needs depth: give depth (a depth image, white = near), or a "
+        raise type(error)(f"{params.op_name}: mode 3d needs depth: give depth (a depth image, white = near), or a "
                           f"depth model: {error}") from None
     if estimate.metric:
         return estimate.values

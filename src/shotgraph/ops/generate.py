@@ -56,10 +56,26 @@ BackendName = Literal["wan", "svd", "cogvideox", "ltx", "animatediff", "modelsco
 HOSTED = ("runway", "luma")
 
 
-class GenerationSettings(BaseModel):
-    """What ``generate`` and ``extend`` share: the backend, the prompt, the model and how to run it."""
+class ModelRuntime(BaseModel):
+    """Where and how a diffusers model runs: device, precision and the memory savers."""
 
     model_config = ConfigDict(extra="forbid")
+
+    device: Device = "auto"
+    dtype: DType = Field("auto", description="auto: float32 on CPU, the family's half precision on GPU")
+    cpu_offload: Offload = Field("none", description="keep weights in RAM, move each model (model) or layer "
+                                 "(sequential) to the GPU only while it runs")
+    vae_tiling: bool = Field(False, description="decode in tiles (less memory for large frames)")
+    vae_slicing: bool = Field(False, description="decode one sample at a time")
+
+    def load_options(self, threads: int = 0, components: tuple[tuple[str, str], ...] = ()) -> LoadOptions:
+        return LoadOptions(device=self.device, dtype=self.dtype, cpu_offload=self.cpu_offload,
+                           vae_tiling=self.vae_tiling, vae_slicing=self.vae_slicing, threads=threads,
+                           components=components)
+
+
+class GenerationSettings(ModelRuntime):
+    """What ``generate`` and ``extend`` share: the backend, the prompt, the model and how to run it."""
 
     backend: BackendName | None = Field(None, description="wan | svd | cogvideox | ltx | animatediff | modelscope | "
                                         "runway | luma (default: wan for a prompt, svd for an image)")
@@ -82,12 +98,6 @@ class GenerationSettings(BaseModel):
                                           "lab (mean/std) | histogram | none")
     resolution: Literal["native", "output"] = Field(
         "native", description="native: the model's own size at the output aspect, then scaled; output: at the output size")
-    device: Device = "auto"
-    dtype: DType = Field("auto", description="auto: float32 on CPU, the family's half precision on GPU")
-    cpu_offload: Offload = Field("none", description="keep weights in RAM, move each model (model) or layer "
-                                 "(sequential) to the GPU only while it runs")
-    vae_tiling: bool = Field(False, description="decode in tiles (less memory for large frames)")
-    vae_slicing: bool = Field(False, description="decode one sample at a time")
     decode_chunk: int | None = Field(None, ge=1, le=1000, description="svd / animatediff: frames decoded at once")
     image_url: str | None = Field(None, description="hosted: the first frame as a public https URL (luma needs this)")
     api_key_env: str | None = Field(None, description="hosted: the environment variable holding your API key "
@@ -161,10 +171,7 @@ def make_backend(settings: GenerationSettings, has_image: bool, threads: int = 0
         raise ParamError(f"decode_chunk: {name} decodes with its VAE in one go; use vae_tiling / vae_slicing")
     components = tuple((key, value) for key, value in
                        (("motion_adapter", settings.motion_adapter), ("controlnet", settings.controlnet)) if value)
-    options = LoadOptions(device=settings.device, dtype=settings.dtype, cpu_offload=settings.cpu_offload,
-                          vae_tiling=settings.vae_tiling, vae_slicing=settings.vae_slicing, threads=threads,
-                          components=components)
-    return DiffusersBackend(family, options, settings.model, settings.image_model)
+    return DiffusersBackend(family, settings.load_options(threads, components), settings.model, settings.image_model)
 
 
 def _base_request(settings: GenerationSettings, backend: VideoBackend, out_w: int, out_h: int, fps: Fraction,
@@ -205,15 +212,18 @@ def generate_shot_from_params(params: GenerateParams, ctx: OpContext) -> Clip:
     return resize(_run_shot(params, backend, base, total, ctx), out_w, out_h, mode="crop")
 
 
-def _python_context(seed: int, work_dir: Path | None, log) -> tuple[OpContext, Path]:
+def python_context(seed: int, work_dir: Path | None, log, name: str = "generate") -> tuple[OpContext, Path]:
+    """An op context for calling an op from Python: files and clips are paths, scratch space is
+    ``work_dir`` (a new temporary folder when None; see :func:`owning`)."""
     from shotgraph.media.reader import open_video
 
-    folder = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="shotgraph-generate-"))
+    folder = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix=f"shotgraph-{name}-"))
     folder.mkdir(parents=True, exist_ok=True)
-    return OpContext("generate", seed, folder, lambda ref: open_video(ref), lambda ref: Path(ref), log=log), folder
+    return OpContext(name, seed, folder, lambda ref: open_video(ref), lambda ref: Path(ref), log=log), folder
 
 
-def _owning(clip: Clip, folder: Path, temporary: bool) -> Clip:
+def owning(clip: Clip, folder: Path, temporary: bool) -> Clip:
+    """``clip``, removing the temporary ``folder`` its frames are read from once it is gone."""
     if temporary:  # the segments live there until the clip is gone
         weakref.finalize(clip, shutil.rmtree, folder, True)
     return clip
@@ -228,8 +238,8 @@ def generate(prompt: str = "", image: str | Path | None = None, *, seed: int = 0
     temporary folder, removed with the clip, when not given).
     """
     params = validate(GenerateParams, dict(settings, prompt=prompt, image=None if image is None else str(image)))
-    ctx, folder = _python_context(seed, work_dir, log)
-    return _owning(generate_shot_from_params(params, ctx), folder, work_dir is None)
+    ctx, folder = python_context(seed, work_dir, log)
+    return owning(generate_shot_from_params(params, ctx), folder, work_dir is None)
 
 
 def validate(model: type[BaseModel], values: dict) -> BaseModel:
@@ -264,8 +274,8 @@ def extend(clip: Clip, *, seed: int = 0, work_dir: str | Path | None = None, log
     ``settings`` are :class:`ExtendParams` fields; the added frames are colour-matched to ``clip``.
     """
     params = validate(ExtendParams, settings)
-    ctx, folder = _python_context(seed, work_dir, log)
-    return _owning(extend_from_params(clip, params, ctx), folder, work_dir is None)
+    ctx, folder = python_context(seed, work_dir, log)
+    return owning(extend_from_params(clip, params, ctx), folder, work_dir is None)
 
 
 def _weights(params: GenerationSettings) -> list[Path]:

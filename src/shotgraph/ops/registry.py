@@ -99,7 +99,13 @@ class Artifact(Protocol):
 
 @dataclass
 class OpContext:
-    """What an op may ask of the graph while it runs."""
+    """What an op may ask of the graph while it runs.
+
+    ``work_dir`` is scratch space that lives as long as this computation. ``resume_dir`` (None
+    outside a project) is a folder kept for the node's key across interrupted runs and removed once
+    the node's result is cached: a long op whose output is built in order (each frame from the
+    last) saves its progress there, so a run killed half way resumes instead of starting over.
+    """
 
     node_id: str
     seed: int | None
@@ -108,6 +114,7 @@ class OpContext:
     resolve_file: Callable[[str], Path]
     threads: int = 0
     log: Callable[[str], None] = print
+    resume_dir: Path | None = None
 
     def clip(self, ref: str) -> Clip:
         return self.resolve_clip(ref)

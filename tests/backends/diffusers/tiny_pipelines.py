@@ -154,6 +154,71 @@ def sd_img2img():
                                           requires_safety_checker=False)
 
 
+def faithful_vae():
+    """A tiny AutoencoderKL whose latents are the picture itself (RGB in channels 0-2, at full size)
+    and whose decoder gives it back (to 1/500 of full scale): weights set, not random.
+
+    Its resnet branches are zero (identity blocks); what remains is conv_in, GroupNorm, SiLU and
+    conv_out. GroupNorm normalises each group by its statistics, so every group holds one colour
+    channel as (x, -x) beside a constant pair (K, -K): the group's mean is 0 and its deviation is
+    ~K / sqrt(2) whatever the picture, and the norm's scale undoes it; a shift of 10 keeps SiLU
+    (x * sigmoid(x)) in its straight part, and conv_out takes the shift off again.
+    """
+    from diffusers import AutoencoderKL
+
+    big, shift = 1000.0, 10.0
+    vae = AutoencoderKL(block_out_channels=(12,), down_block_types=("DownEncoderBlock2D",),
+                        up_block_types=("UpDecoderBlock2D",), latent_channels=4, norm_num_groups=3,
+                        mid_block_add_attention=False, scaling_factor=1.0)
+    with torch.no_grad():
+        for parameter in vae.parameters():
+            parameter.zero_()
+
+        def spread(conv):  # input channel c -> channels 4c..4c+3 = (x, -x, K, -K)
+            for c in range(3):
+                conv.weight[4 * c, c, 1, 1], conv.weight[4 * c + 1, c, 1, 1] = 1.0, -1.0
+                conv.bias[4 * c + 2], conv.bias[4 * c + 3] = big, -big
+
+        def gather(norm, conv):  # undo the norm's division, shift past SiLU's bend, take x back out
+            norm.weight.fill_(big / 2 ** 0.5)
+            norm.bias.fill_(shift)
+            for c in range(3):
+                conv.weight[c, 4 * c, 1, 1], conv.bias[c] = 1.0, -shift
+
+        spread(vae.encoder.conv_in)
+        gather(vae.encoder.conv_norm_out, vae.encoder.conv_out)
+        vae.encoder.conv_out.bias[4:] = -30.0  # log-variance: sampling the latent adds ~1e-7
+        vae.quant_conv.weight[:, :, 0, 0] = torch.eye(8)
+        vae.post_quant_conv.weight[:, :, 0, 0] = torch.eye(4)
+        spread(vae.decoder.conv_in)
+        gather(vae.decoder.conv_norm_out, vae.decoder.conv_out)
+    return vae
+
+
+def sd_img2img_drift():
+    """A tiny SD img2img that keeps the picture but shifts its colours a little on every pass, like
+    a real model's colour drift: the faithful VAE above, and a random UNet whose output is scaled
+    down and offset by a fixed tint (it predicts tinted noise, so each pass removes that tint)."""
+    from diffusers import StableDiffusionImg2ImgPipeline
+
+    from diffusers import UNet2DConditionModel
+
+    parts = _sd_parts(cross=8)
+    parts["vae"] = faithful_vae()
+    # the latents are full size here (no VAE downsampling): attend at half size, where it is cheap
+    torch.manual_seed(0)
+    parts["unet"] = UNet2DConditionModel(block_out_channels=(8, 8), layers_per_block=1, sample_size=8, in_channels=4,
+                                         out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                                         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=8,
+                                         norm_num_groups=2, attention_head_dim=2)
+    with torch.no_grad():
+        out = parts["unet"].conv_out
+        out.weight.mul_(0.1)
+        out.bias.copy_(torch.tensor([1.5, 0.0, -1.5, 0.0]))  # less red, more blue, every pass
+    return StableDiffusionImg2ImgPipeline(**parts, safety_checker=None, feature_extractor=None,
+                                          requires_safety_checker=False)
+
+
 def cogvideox(image: bool = False):
     from diffusers import (AutoencoderKLCogVideoX, CogVideoXImageToVideoPipeline, CogVideoXPipeline,
                            CogVideoXTransformer3DModel, DDIMScheduler)
@@ -225,6 +290,7 @@ BUILDERS = {
     ("wan", "text"): wan,
     ("wan", "image"): lambda: wan(image=True),
     ("sd", "img2img"): sd_img2img,
+    ("sd", "drift"): sd_img2img_drift,
 }
 
 
