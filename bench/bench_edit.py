@@ -11,7 +11,6 @@ sources are cut from /work/shared/data clips (scaled to 1080p) when present, els
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,8 @@ import wave
 from pathlib import Path
 
 import numpy as np
+
+import peers  # bench/peers.py: the peer tools, installed on first use
 
 HERE = Path(__file__).parent
 WORK = HERE / "work" / "edit"
@@ -114,7 +115,7 @@ video.write_videofile(out, fps=24, codec="libx264", preset="veryfast", ffmpeg_pa
 """
 
 
-def _measure(code: str) -> tuple[float, float, float, str]:
+def _measure(python: Path, code: str) -> tuple[float, float, float, str]:
     """Wall seconds, CPU seconds and peak resident memory (MB) of ``code`` run in a fresh Python
     process, over its whole process tree (MoviePy's work happens partly in ffmpeg child
     processes). CPU time is what a busy shared machine distorts least."""
@@ -125,7 +126,7 @@ def _measure(code: str) -> tuple[float, float, float, str]:
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     clock = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen([str(python), "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak = [0]
 
     def poll() -> None:
@@ -162,11 +163,12 @@ def run(quick: bool) -> str:
     music = str(_music(n * seconds + 2))
     expected = round(n * seconds * 24 - (n - 1) * CROSSFADE * 24)
     rows = []
-    for name, template in (("shotgraph", SHOTGRAPH), ("MoviePy 2", MOVIEPY)):
+    moviepy = peers.peer_python("moviepy", "moviepy>=2,<3", "moviepy")
+    for name, template, python in (("shotgraph", SHOTGRAPH, Path(sys.executable)), ("MoviePy 2", MOVIEPY, moviepy)):
         out = WORK / f"out_{name.split()[0].lower()}.mp4"
         code = textwrap.dedent(template).format(src=str(HERE.parent / "src"), paths=paths, music=music, out=str(out),
                                                 width=width, height=height, fade=CROSSFADE)
-        wall, cpu, peak, error = _measure(code)
+        wall, cpu, peak, error = _measure(python, code)
         frames = _frames(out) if out.exists() and not error else 0
         rows.append((name, wall, cpu, peak, frames, error))
     (_, sg_wall, sg_cpu, sg_peak, _, sg_error), (_, mp_wall, mp_cpu, mp_peak, _, mp_error) = rows

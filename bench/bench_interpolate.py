@@ -11,7 +11,6 @@ frames). FFmpeg comes from Debian (``apt-get install -y ffmpeg``) when it is not
 from __future__ import annotations
 
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+import peers  # bench/peers.py: the peer tools, installed on first use
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -30,15 +31,6 @@ from shotgraph.ops.interpolate import interpolate  # noqa: E402
 
 CLIPS = ("cups", "blocks", "juggle")
 DATA_DIRS = (ROOT.parent / "shared" / "data" / "clips", Path("/work/shared/data/clips"))
-
-
-def find_ffmpeg() -> str | None:
-    path = shutil.which("ffmpeg")
-    if path is None and shutil.which("apt-get"):
-        for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "ffmpeg"]):
-            subprocess.run(step, capture_output=True)
-        path = shutil.which("ffmpeg")
-    return path
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -98,7 +90,7 @@ def run(quick: bool) -> str:
     folder = next((d for d in DATA_DIRS if all((d / f"{c}.mp4").exists() for c in CLIPS)), None)
     if folder is None:
         return title + "Skipped: the 720p clips of ../shared/data/clips are not present.\n"
-    ffmpeg = find_ffmpeg()
+    ffmpeg = peers.ffmpeg()
     if ffmpeg is None:
         return title + "Skipped: no ffmpeg (and apt-get could not install it).\n"
     seconds = 1.5 if quick else 3.0

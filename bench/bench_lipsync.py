@@ -53,7 +53,7 @@ def _inputs(folder: Path, quick: bool) -> tuple[Path, Path, str]:
     canvas[:, x : x + image.shape[1]] = image[:, : 1280 - x]
     write_image(folder / "face720.png", canvas)
     if quick:  # the first 2 s of the speech
-        from shotgraph.clip import AudioInfo, FunctionClip, VideoInfo
+        from shotgraph.clip import FunctionClip, VideoInfo
         from shotgraph.lipsync.speech import open_speech
         from shotgraph.media import AudioEncoding, write_clip
 

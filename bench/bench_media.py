@@ -13,26 +13,16 @@ Debian's ffmpeg is installed with apt-get if absent.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import peers  # bench/peers.py: the peer tools, installed on first use
+
 WORK = Path(__file__).parent / "work" / "media"
 SHARED_CLIP = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips" / "cups.mp4"
 X264 = ["-c:v", "libx264", "-crf", "18", "-preset", "medium", "-x264-params", "mbtree=0", "-pix_fmt", "yuv420p"]
-
-
-def ensure_ffmpeg() -> str:
-    path = shutil.which("ffmpeg")
-    if path:
-        return path
-    subprocess.run(["apt-get", "install", "-y", "ffmpeg"], check=False, capture_output=True)
-    if not shutil.which("ffmpeg"):
-        subprocess.run(["apt-get", "update"], check=False, capture_output=True)
-        subprocess.run(["apt-get", "install", "-y", "ffmpeg"], check=True, capture_output=True)
-    return shutil.which("ffmpeg")
 
 
 def timed(command: list[str]) -> tuple[float, int]:
@@ -79,7 +69,9 @@ def ffmpeg_cmd(ffmpeg: str, src: Path, dst: Path, preset: str) -> list[str]:
 
 
 def run(quick: bool) -> str:
-    ffmpeg = ensure_ffmpeg()
+    ffmpeg = peers.ffmpeg()
+    if ffmpeg is None:
+        raise SystemExit("bench media: no ffmpeg on PATH and apt-get could not install it")
     version = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True).stdout.split("\n")[0]
     clip = make_inputs(ffmpeg, 10)
     repeats = 1 if quick else 3
@@ -113,7 +105,7 @@ def run(quick: bool) -> str:
         rows.append((seconds, wall, peak))
     growth = rows[1][2] / rows[0][2] - 1
     lines += [
-        f"Peak memory of `shotgraph resize` (1080p -> 720p, ultrafast) against input length:",
+        "Peak memory of `shotgraph resize` (1080p -> 720p, ultrafast) against input length:",
         "",
         "| input | seconds | peak RSS (MB) |",
         "|---|---|---|",

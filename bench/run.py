@@ -42,6 +42,14 @@ def machine() -> str:
 
 
 def main(argv: list[str]) -> None:
+    topics = sorted(p.stem.removeprefix("bench_") for p in HERE.glob("bench_*.py"))
+    if {"-h", "--help"} & set(argv):
+        print(__doc__.strip() + "\n\nTopics: " + ", ".join(topics))
+        return
+    unknown = [a for a in argv if a not in ("--quick", "--assemble") and a not in topics]
+    if unknown:
+        raise SystemExit(f"bench/run.py: unknown {' '.join(unknown)}; options: --quick, --assemble; topics: {', '.join(topics)}")
+    sys.path.insert(0, str(HERE))  # the benchmarks share bench/peers.py
     quick = "--quick" in argv
     wanted = [a for a in argv if not a.startswith("--")]
     RESULTS.mkdir(exist_ok=True)

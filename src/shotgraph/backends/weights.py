@@ -82,3 +82,17 @@ def installed(*resolvers: Callable[[], Path | Sequence[Path]]) -> list[Path]:
             continue
         found.extend([result] if isinstance(result, Path) else result)
     return found
+
+
+def motion_model_weights(method: str) -> list[Path]:
+    """The RAFT or RIFE checkpoint installed in the models folder (for the cache key of an op whose
+    params name no weights file); nothing for OpenCV's methods or when none is installed."""
+    if method == "raft":
+        from shotgraph.backends.raft import RAFT_FILES as files
+        from shotgraph.backends.raft import RAFT_SOURCE as source
+    elif method == "rife":
+        from shotgraph.backends.rife import RIFE_FILES as files
+        from shotgraph.backends.rife import RIFE_SOURCE as source
+    else:
+        return []
+    return installed(lambda: find_weights(method, files, source))

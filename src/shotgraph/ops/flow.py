@@ -155,15 +155,9 @@ class FlowFiles:
 
 def _weights(params) -> list[Path]:
     """The RAFT / RIFE checkpoint from the models folder, when no file is given (for the cache key)."""
-    from shotgraph.backends.weights import find_weights, installed
+    from shotgraph.backends.weights import motion_model_weights
 
-    if params.weights or params.method not in ("raft", "rife"):
-        return []
-    if params.method == "raft":
-        from shotgraph.backends.raft import RAFT_FILES as files, RAFT_SOURCE as source
-    else:
-        from shotgraph.backends.rife import RIFE_FILES as files, RIFE_SOURCE as source
-    return installed(lambda: find_weights(params.method, files, source))
+    return [] if params.weights else motion_model_weights(params.method)
 
 
 @op("flow", version=1, params=FlowParams, kind=OpKind.FILTER, weights=_weights, backends=FLOW_BACKENDS,

@@ -289,17 +289,9 @@ def interpolate(clip: Clip, factor: int | None = None, fps: Fraction | float | s
 
 def _weights(params) -> list[Path]:
     """The RAFT / RIFE checkpoint from the models folder, when no file is given (for the cache key)."""
-    from shotgraph.backends.weights import find_weights, installed
+    from shotgraph.backends.weights import motion_model_weights
 
-    if params.weights or params.backend not in ("raft", "rife"):
-        return []
-    if params.backend == "raft":
-        from shotgraph.backends.raft import RAFT_FILES as files
-        from shotgraph.backends.raft import RAFT_SOURCE as source
-    else:
-        from shotgraph.backends.rife import RIFE_FILES as files
-        from shotgraph.backends.rife import RIFE_SOURCE as source
-    return installed(lambda: find_weights(params.backend, files, source))
+    return [] if params.weights else motion_model_weights(params.backend)
 
 
 @op("interpolate", version=1, params=InterpolateParams, kind=OpKind.FILTER, weights=_weights, backends=BACKENDS,
