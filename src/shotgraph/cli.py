@@ -217,9 +217,13 @@ def cache_gc(
         if not dry_run:
             cache.remove(entry.key)
     removed_tmp = 0 if dry_run else cache.clean_tmp()
+    # progress kept to resume an interrupted node goes with the project's other unused keys
+    removed_resume = 0 if dry_run else cache.clean_resume(
+        set() if everything else keep, older_than * 86400 if older_than is not None else None)
     verb = "would remove" if dry_run else "removed"
     out.print(f"{verb} {len(doomed)} entries ({_size(freed)}), kept {len(kept)}"
-              + (f"; cleaned {removed_tmp} unfinished" if removed_tmp else ""))
+              + (f"; cleaned {removed_tmp} unfinished" if removed_tmp else "")
+              + (f"; dropped {removed_resume} interrupted nodes' progress" if removed_resume else ""))
 
 
 # -- media tools -------------------------------------------------------------------------------

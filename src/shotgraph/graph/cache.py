@@ -116,6 +116,25 @@ class Cache:
                     removed += 1
         return removed
 
+    def clean_resume(self, keep: set[str] | None = None, older_than: float | None = None) -> int:
+        """Remove kept progress (``resume/<key>/``) that no run will pick up: keys not in ``keep``
+        (when given), or untouched for ``older_than`` seconds (when given). Progress whose key is
+        being computed right now (its lock is held) stays."""
+        removed = 0
+        if not self.resume.is_dir() or (keep is None and older_than is None):
+            return 0
+        now = time.time()
+        for folder in self.resume.iterdir():
+            unused = keep is not None and folder.name not in keep
+            stale = older_than is not None and now - folder.stat().st_mtime > older_than
+            if not (unused or stale):
+                continue
+            with self._try_lock(folder.name) as free:
+                if free:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed += 1
+        return removed
+
     @contextlib.contextmanager
     def _try_lock(self, key: str) -> Iterator[bool]:
         self.locks.mkdir(parents=True, exist_ok=True)
