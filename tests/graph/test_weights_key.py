@@ -46,3 +46,23 @@ def test_ops_without_weights_have_no_weights_in_their_key(tmp_path):
     project = make_project(tmp_path / "proj")
     graph = Graph(Project.load(project))
     assert all("weights" not in graph.key_document(node) for node in graph.nodes.values())
+
+
+def test_a_deforum_shot_keys_the_stable_diffusion_folder_it_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOTGRAPH_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
+    project = make_project(tmp_path / "proj")
+    document = {**DOC, "shots": {"smooth": {"source": {"op": "deforum", "prompt": "a red ball", "duration": 1},
+                                            "steps": [{"op": "trim", "duration": 1}]}}}
+    project.write_text(yaml.safe_dump(document))
+
+    def key() -> str:
+        return Graph(Project.load(project)).key("shots.smooth.source")
+
+    without = key()
+    model = tmp_path / "models" / "diffusers" / "stable-diffusion-v1-5" / "stable-diffusion-v1-5"
+    model.mkdir(parents=True)
+    (model / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
+    first = key()
+    (model / "model_index.json").write_text('{"_class_name": "StableDiffusionImg2ImgPipeline"}')
+    assert len({without, first, key()}) == 3

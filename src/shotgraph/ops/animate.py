@@ -299,7 +299,7 @@ def _backends():
     return (BUILTIN, BACKEND)
 
 
-def _weights(params: AnimateParams) -> list[Path]:
+def depth_weights(params: AnimateParams) -> list[Path]:
     """The depth model a 3D move without a depth image will load (for the cache key)."""
     if params.mode != "3d" or params.depth is not None:
         return []
@@ -311,7 +311,7 @@ def _weights(params: AnimateParams) -> list[Path]:
 
 @op("animate", version=1, params=AnimateParams, kind=OpKind.SOURCE,
     summary="Keyframed 2D or depth-aware 3D camera moves over a still or another shot's frame.",
-    backends=_backends(), project_defaults={"fps": "fps"}, cli_inputs=("image",), weights=_weights)
+    backends=_backends(), project_defaults={"fps": "fps"}, cli_inputs=("image",), weights=depth_weights)
 def _run(inputs, params: AnimateParams, ctx):
     if params.clip is not None:
         image = source_image(params, clip=ctx.clip(params.clip))

@@ -39,8 +39,8 @@ from shotgraph.deforum.store import KeyframeStore
 from shotgraph.errors import ParamError
 from shotgraph.media.images import read_image
 from shotgraph.motion.camera import Motion
-from shotgraph.ops.animate import (AnimateParams, build, camera_path, frame_count, output_size, scene_depth,
-                                   schedule_values, source_image)
+from shotgraph.ops.animate import (AnimateParams, build, camera_path, depth_weights, frame_count, output_size,
+                                   scene_depth, schedule_values, source_image)
 from shotgraph.ops.generate import DIFFUSERS_REQUIRES, WEIGHTS, ModelRuntime, owning, python_context, validate
 from shotgraph.ops.registry import Backend, OpKind, op
 from shotgraph.params import FileRef
@@ -194,6 +194,13 @@ def deforum(image: str | Path | np.ndarray | None = None, prompt: str | dict = "
     return owning(clip, folder, work_dir is None)
 
 
+def _weights(params: DeforumParams) -> list[Path]:
+    """The Stable Diffusion folder the loop loads, and the depth model of a 3D move (cache key)."""
+    from shotgraph.backends.weights import installed
+
+    return installed(lambda: Img2Img(params.model).locate()) + depth_weights(params)
+
+
 def _backends():
     from shotgraph.backends.depth.transformers_depth import BACKEND
 
@@ -202,7 +209,7 @@ def _backends():
 
 @op("deforum", version=VERSION, params=DeforumParams, kind=OpKind.SOURCE, backends=_backends(), seeded=True,
     summary="Deforum-style animation: each frame the last one moved by a 2D/3D camera and re-diffused (img2img).",
-    project_defaults={"fps": "fps"}, cli_inputs=("image",))
+    project_defaults={"fps": "fps"}, cli_inputs=("image",), weights=_weights)
 def _run(inputs, params: DeforumParams, ctx):
     if params.clip is not None:
         still, name = source_image(params, clip=ctx.clip(params.clip)), f"deforum({params.clip})"
