@@ -80,6 +80,7 @@ def test_run_plan_cache_and_replay(tmp_path):
 
 @pytest.mark.parametrize("args,needles", [
     (["probe", "missing.mp4"], ["error:", "file not found: missing.mp4"]),
+    (["probe", "take[final].mp4"], ["file not found: take[final].mp4"]),  # brackets are not markup
     (["resize", "missing.mp4", "-o", "x.mp4", "--width", "10"], ["file not found"]),
     (["run", "nope.yaml"], ["project file not found"]),
     (["resize", "in.mp4", "-o", "x.mp4", "--mode", "zoom"], ["zoom"]),

@@ -15,6 +15,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape  # messages name files, and extras as shotgraph[generate]
 from rich.table import Table
 
 from shotgraph import __version__
@@ -272,13 +273,13 @@ def main() -> None:
     try:
         app(prog_name="shotgraph")
     except UserError as error:
-        console.print(f"[red]error:[/] {error}")
+        console.print(f"[red]error:[/] {escape(str(error))}")
         sys.exit(error.exit_code)
     except PermissionError as error:
-        console.print(f"[red]error:[/] permission denied: {error.filename}")
+        console.print(f"[red]error:[/] permission denied: {escape(str(error.filename))}")
         sys.exit(1)
     except OSError as error:
         if error.filename is None:
             raise
-        console.print(f"[red]error:[/] {error.strerror}: {error.filename}")
+        console.print(f"[red]error:[/] {error.strerror}: {escape(str(error.filename))}")
         sys.exit(1)

@@ -21,6 +21,7 @@ from typing import Any, Literal, Optional, get_args, get_origin
 
 import typer
 from pydantic import BaseModel, ValidationError
+from rich.markup import escape
 
 from shotgraph.clip import Clip
 from shotgraph.errors import MediaError, ParamError
@@ -142,7 +143,7 @@ def run_op_to_file(spec: OpSpec, inputs: list[Clip], params: BaseModel, output: 
                       console=console, transient=True, disable=not console.is_terminal) as progress:
             task = progress.add_task(spec.name, total=result.n_frames)
             write_clip(result, output, video, audio, lambda done: progress.update(task, completed=done))
-        console.print(f"[green]✓[/] {output} [dim]({result.n_frames} frames, {result.video.width}x"
+        console.print(f"[green]✓[/] {escape(str(output))} [dim]({result.n_frames} frames, {result.video.width}x"
                       f"{result.video.height} @ {float(result.video.fps):g} fps)[/]")
         return output
     finally:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from shotgraph.errors import ParamError
 
@@ -41,9 +42,9 @@ def run_delivery(clip, output: Path, params, as_json: bool = False, smart=None) 
         task = progress.add_task("encode", total=delivery.clip.n_frames)
         report = deliver_to_file(delivery, output, params.validate_output,
                                  lambda done: progress.update(task, completed=done), smart,
-                                 lambda line: console.print(f"[dim]{line}[/]"))
+                                 lambda line: console.print(f"[dim]{escape(line)}[/]"))
     v = delivery.clip.video
-    console.print(f"[green]✓[/] {output} [dim]({v.n_frames} frames, {v.width}x{v.height} @ {float(v.fps):g} fps)[/]")
+    console.print(f"[green]✓[/] {escape(str(output))} [dim]({v.n_frames} frames, {v.width}x{v.height} @ {float(v.fps):g} fps)[/]")
     if report is not None:
         if as_json:
             out.print_json(report.to_json())

@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from shotgraph.errors import UserError
@@ -229,7 +230,7 @@ class Executor:
             self._export_sidecars(meta, key, dest)
             report.exports.append({"deliverable": node_id.removeprefix("deliverables."), "path": str(dest),
                                    "sha256": digest, "bytes": source.stat().st_size, "written": not unchanged})
-            self.console.print(f"[green]✓[/] {dest}" + ("" if not unchanged else " [dim](unchanged)[/]"))
+            self.console.print(f"[green]✓[/] {escape(str(dest))}" + ("" if not unchanged else " [dim](unchanged)[/]"))
 
     def _export_sidecars(self, meta: dict, key: str, dest) -> None:
         """Other files a deliverable made (e.g. its validation report) go beside it as
