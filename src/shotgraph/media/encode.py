@@ -7,6 +7,7 @@ MP4, odd sizes in 4:2:0, PCM in WebM) with a message saying what to change.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -168,6 +169,8 @@ def plan_encoding(
         options["crf"] = f"{video.crf if video.crf is not None else 30:g}"
         options["preset"] = video.preset or "8"
         options["svtav1-params"] = "enable-overlays=0"
+        # SVT-AV1 prints its whole configuration to stderr at info level; errors are what users need
+        os.environ.setdefault("SVT_LOG", "1")
     elif codec == "vp9":
         options["crf"] = f"{video.crf if video.crf is not None else 31:g}"
         options["b"] = "0" if video.bitrate is None else options.get("b", "0")
