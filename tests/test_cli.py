@@ -60,7 +60,7 @@ def test_run_plan_cache_and_replay(tmp_path):
     project = make_project(tmp_path / "proj")
     plan = shotgraph("plan", project, "--json")
     assert plan.returncode == 0
-    assert {row["state"] for row in json.loads(plan.stdout)} == {"run"}
+    assert {row["state"] for row in json.loads(plan.stdout)} == {"run", "inline"}  # inline: the footage, read in place
     run = shotgraph("run", project)
     assert run.returncode == 0, run.stderr
     assert "0 cached" in run.stderr
@@ -69,7 +69,7 @@ def test_run_plan_cache_and_replay(tmp_path):
     listing = shotgraph("cache", "ls", project, "--json")
     assert listing.returncode == 0
     entries = json.loads(listing.stdout)
-    assert len(entries) == 7 and all(e["in_project"] for e in entries)
+    assert len(entries) == 6 and all(e["in_project"] for e in entries)  # the footage itself is not copied
     assert "deliverables.web" in {e["node"] for e in entries}
     replay = shotgraph("replay", project.parent / ".shotgraph" / "runs" / "latest.json", "-o", tmp_path / "again")
     assert replay.returncode == 0, replay.stderr

@@ -123,7 +123,7 @@ class Graph:
             raise doc.error(loc + ("seed",), "seed must be a whole number")
         if op.seeded and seed is None:
             seed = derive_seed(base_seed if base_seed is not None else self.spec.seed, node_id)
-        cache = raw.get("cache", True)
+        cache = raw.get("cache", op.cached)
         if not isinstance(cache, bool):
             raise doc.error(loc + ("cache",), "cache must be true or false")
         node = Node(node_id, op, params, loc, previous, seed=seed if op.seeded else None, cache=cache)

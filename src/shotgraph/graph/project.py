@@ -27,7 +27,8 @@ A project is YAML validated with pydantic; every error names the file, line and 
 
 Steps and sources are ``{op: NAME, ...params}`` plus the reserved keys ``id`` (a name for the
 node), ``seed`` (overrides the derived seed) and ``cache`` (``false`` computes the step on the fly
-inside the next one instead of storing it).
+inside the next one instead of storing it; an asset read as a shot's source is never stored: its
+users open the file itself).
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ class LoadParams(BaseModel):
     audio: bool = Field(True, description="keep the audio")
 
 
-@op("load", version=1, params=LoadParams, kind=OpKind.SOURCE,
+# Not cached: the steps that read an asset open the file itself (its content hash is in their keys)
+# rather than a lossless copy of it, which would cost a full encode and many times the file's size.
+@op("load", version=1, params=LoadParams, kind=OpKind.SOURCE, cached=False,
     summary="Read a video or image sequence (variable frame rate becomes constant).", cli=False)
 def _run(inputs, params: LoadParams, ctx):
     return open_video(ctx.file(params.video), fps=params.fps, audio=params.audio)

@@ -145,6 +145,9 @@ class OpSpec:
     # resolves them (models folder, HF cache...). Their fingerprints enter the cache key, so
     # swapping a checkpoint recomputes. Weights given as FileRef params are hashed anyway.
     weights: Callable[[Any], Sequence[Path]] | None = None
+    # Whether a project caches this op's result by default (a step's ``cache:`` overrides it).
+    # Off for ops whose output is as cheap to make again as to read back (reading a file).
+    cached: bool = True
 
     def backend(self, name: str | None) -> Backend:
         if name is None:
@@ -181,12 +184,13 @@ def op(
     cli_inputs: tuple[str, ...] = (),
     cli: bool = True,
     weights: Callable[[Any], Sequence[Path]] | None = None,
+    cached: bool = True,
 ) -> Callable[[RunFunction], RunFunction]:
     """Decorator registering ``run(inputs, params, ctx)`` as an op."""
 
     def decorate(run: RunFunction) -> RunFunction:
         register(OpSpec(name, version, params, run, kind, summary, backends, seeded,
-                        dict(project_defaults or {}), cli_inputs, cli, weights))
+                        dict(project_defaults or {}), cli_inputs, cli, weights, cached))
         return run
 
     return decorate
