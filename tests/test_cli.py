@@ -91,6 +91,8 @@ def test_run_plan_cache_and_replay(tmp_path):
     (["resize", "in.mp4", "-o", "x.avi", "--width", "10"], ["unknown output type .avi"]),
     (["resize", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75", "--mode", "stretch"], ["odd side"]),
     (["frobnicate"], ["No such command"]),
+    (["resize", "in.mp4", "-o", "in.mp4/x.mp4", "--width", "10"], ["cannot write in.mp4/x.mp4"]),  # not a folder
+    (["deliver", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75"], ["x.mp4: 101x75 has an odd side"]),
 ])
 def test_user_mistakes_are_one_clear_line(tmp_path, args, needles):
     write_clip(indexed_clip(6), tmp_path / "in.mp4")
