@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from projects import make_project
+from projects import make_project, write_wav
 from synthetic import indexed_clip, read_index
 
 from shotgraph.media import open_video, write_clip
@@ -104,3 +104,11 @@ def test_corrupt_video_and_bad_project_are_clean_errors(tmp_path):
     assert_clean_error(shotgraph("probe", "bad.mp4", cwd=tmp_path), "cannot read bad.mp4")
     (tmp_path / "p.yaml").write_text("shotgraph: 1\nshots:\n  a:\n    source: {op: still, image: nope.png}\n")
     assert_clean_error(shotgraph("run", "p.yaml", cwd=tmp_path), "p.yaml:4", "file not found")
+
+
+def test_files_of_the_wrong_kind_are_clean_errors(tmp_path):
+    (tmp_path / "notes.png").write_text("hello\n")  # a text file renamed .png
+    assert_clean_error(shotgraph("probe", "notes.png", cwd=tmp_path), "cannot read notes.png")
+    write_wav(tmp_path / "voice.wav", seconds=0.5)
+    assert_clean_error(shotgraph("validate", "voice.wav", "--preset", "tiktok", cwd=tmp_path),
+                       "voice.wav has no video stream")
