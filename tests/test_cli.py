@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from projects import make_project, write_wav
+from projects import PROJECT, make_project, write_wav
 from synthetic import indexed_clip, read_index
 
 from shotgraph.media import open_video, write_clip
@@ -91,6 +91,7 @@ def test_run_plan_cache_and_replay(tmp_path):
     (["resize", "in.mp4", "-o", "x.avi", "--width", "10"], ["unknown output type .avi"]),
     (["resize", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75", "--mode", "stretch"], ["odd side"]),
     (["frobnicate"], ["No such command"]),
+    (["deliver", "in.mp4", "-o", "x.mp4", "--fps", "0"], ["deliver: fps: frame rate"]),  # no "Value error,"
     (["resize", "in.mp4", "-o", "in.mp4/x.mp4", "--width", "10"], ["cannot write in.mp4/x.mp4"]),  # not a folder
     (["deliver", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75"], ["x.mp4: 101x75 has an odd side"]),
 ])
@@ -112,3 +113,11 @@ def test_files_of_the_wrong_kind_are_clean_errors(tmp_path):
     write_wav(tmp_path / "voice.wav", seconds=0.5)
     assert_clean_error(shotgraph("validate", "voice.wav", "--preset", "tiktok", cwd=tmp_path),
                        "voice.wav has no video stream")
+
+
+def test_unknown_delivery_preset_is_caught_with_the_project_file(tmp_path):
+    document = {**PROJECT, "deliverables": {"web": {"path": "out/film.mp4", "preset": "nope"}}}
+    project = make_project(tmp_path, document)
+    # plan names the field and line; it used to pass, and run failed only after rendering the edit
+    assert_clean_error(shotgraph("plan", project), "project.yaml:", "deliverables.web.preset",
+                       "unknown delivery preset 'nope'")
