@@ -91,6 +91,7 @@ def test_run_plan_cache_and_replay(tmp_path):
     (["resize", "in.mp4", "-o", "x.avi", "--width", "10"], ["unknown output type .avi"]),
     (["resize", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75", "--mode", "stretch"], ["odd side"]),
     (["frobnicate"], ["No such command"]),
+    (["shots", "in.mp4", "--min-length", "-1"], ["--min-length"]),
     (["deliver", "in.mp4", "-o", "x.mp4", "--fps", "0"], ["deliver: fps: frame rate"]),  # no "Value error,"
     (["resize", "in.mp4", "-o", "in.mp4/x.mp4", "--width", "10"], ["cannot write in.mp4/x.mp4"]),  # not a folder
     (["deliver", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75"], ["x.mp4: 101x75 has an odd side"]),
