@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from projects import make_project
+from projects import PROJECT, make_project, write_wav
 from synthetic import indexed_clip, read_index
 
 from shotgraph.media import open_video, write_clip
@@ -91,6 +91,10 @@ def test_run_plan_cache_and_replay(tmp_path):
     (["resize", "in.mp4", "-o", "x.avi", "--width", "10"], ["unknown output type .avi"]),
     (["resize", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75", "--mode", "stretch"], ["odd side"]),
     (["frobnicate"], ["No such command"]),
+    (["shots", "in.mp4", "--min-length", "-1"], ["--min-length"]),
+    (["deliver", "in.mp4", "-o", "x.mp4", "--fps", "0"], ["deliver: fps: frame rate"]),  # no "Value error,"
+    (["resize", "in.mp4", "-o", "in.mp4/x.mp4", "--width", "10"], ["cannot write in.mp4/x.mp4"]),  # not a folder
+    (["deliver", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75"], ["x.mp4: 101x75 has an odd side"]),
 ])
 def test_user_mistakes_are_one_clear_line(tmp_path, args, needles):
     write_clip(indexed_clip(6), tmp_path / "in.mp4")
@@ -102,3 +106,19 @@ def test_corrupt_video_and_bad_project_are_clean_errors(tmp_path):
     assert_clean_error(shotgraph("probe", "bad.mp4", cwd=tmp_path), "cannot read bad.mp4")
     (tmp_path / "p.yaml").write_text("shotgraph: 1\nshots:\n  a:\n    source: {op: still, image: nope.png}\n")
     assert_clean_error(shotgraph("run", "p.yaml", cwd=tmp_path), "p.yaml:4", "file not found")
+
+
+def test_files_of_the_wrong_kind_are_clean_errors(tmp_path):
+    (tmp_path / "notes.png").write_text("hello\n")  # a text file renamed .png
+    assert_clean_error(shotgraph("probe", "notes.png", cwd=tmp_path), "cannot read notes.png")
+    write_wav(tmp_path / "voice.wav", seconds=0.5)
+    assert_clean_error(shotgraph("validate", "voice.wav", "--preset", "tiktok", cwd=tmp_path),
+                       "voice.wav has no video stream")
+
+
+def test_unknown_delivery_preset_is_caught_with_the_project_file(tmp_path):
+    document = {**PROJECT, "deliverables": {"web": {"path": "out/film.mp4", "preset": "nope"}}}
+    project = make_project(tmp_path, document)
+    # plan names the field and line; it used to pass, and run failed only after rendering the edit
+    assert_clean_error(shotgraph("plan", project), "project.yaml:", "deliverables.web.preset",
+                       "unknown delivery preset 'nope'")

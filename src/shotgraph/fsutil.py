@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+from shotgraph.errors import UserError
 
 TEMP_MARK = ".sgtmp-"
 
@@ -22,12 +25,30 @@ def temp_sibling(dest: Path) -> Path:
     return dest.with_name(f"{dest.stem}{TEMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}{dest.suffix}")
 
 
+def user_path(path: Path | str) -> Path:
+    """The path the user asked for, given one of its temporary siblings: messages name that one."""
+    path = Path(path)
+    return path.with_name(re.sub(rf"{re.escape(TEMP_MARK)}[^.]*", "", path.name))
+
+
+@contextlib.contextmanager
+def _writable(dest: Path) -> Iterator[None]:
+    # a folder that cannot be made or written to is the user's choice of output, not a bug
+    try:
+        yield
+    except OSError as error:
+        raise UserError(f"cannot write {dest}: {error.strerror or error}") from None
+
+
 @contextlib.contextmanager
 def atomic_path(dest: Path | str) -> Iterator[Path]:
     """Yield a temporary path; rename it to ``dest`` if the block succeeds, delete it if not."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     temp = temp_sibling(dest)
+    with _writable(user_path(dest)):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        temp.touch()  # fail here, naming dest, rather than deep in an encoder naming the temporary
+        temp.unlink()
     try:
         yield temp
         with open(temp, "rb+") as handle:
@@ -42,9 +63,10 @@ def atomic_path(dest: Path | str) -> Iterator[Path]:
 def atomic_dir(dest: Path | str) -> Iterator[Path]:
     """Yield a temporary folder; swap it in for ``dest`` if the block succeeds."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     temp = dest.with_name(f"{dest.name}{TEMP_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    temp.mkdir()
+    with _writable(user_path(dest)):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        temp.mkdir()
     try:
         yield temp
         if dest.exists():

@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pyloudnorm
 import pytest
+from pydantic import ValidationError
 from synthetic import indexed_clip
 
 from shotgraph.clip import AudioInfo, FunctionClip, VideoInfo
@@ -80,8 +81,8 @@ def test_overrides_merge_over_the_preset():
     assert spec.loudness.integrated == -16 and spec.width == 1920
     with pytest.raises(ParamError, match="writes .mov"):
         resolve_delivery(DeliverParams.model_validate({"container": "mp4", "preset": "prores-master"}))
-    with pytest.raises(ParamError, match="unknown delivery preset"):
-        resolve_delivery(DeliverParams.model_validate({"preset": "vimeo"}))
+    with pytest.raises(ValidationError, match="unknown delivery preset 'vimeo'"):  # with the project file
+        DeliverParams.model_validate({"preset": "vimeo"})
 
 
 def test_strict_validation_fails_a_file_that_misses_its_spec(tmp_path, rng):

@@ -26,7 +26,8 @@ def delivery_params(output: Path, preset: str | None, overrides: dict) -> "Deliv
         return DeliverParams.model_validate(values)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
-        raise ParamError(f"deliver: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise ParamError(f"deliver: {'.'.join(map(str, first['loc']))}: {message}") from None
 
 
 def run_delivery(clip, output: Path, params, as_json: bool = False, smart=None) -> None:

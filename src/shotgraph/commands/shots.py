@@ -15,8 +15,8 @@ def register(app: typer.Typer) -> None:
         output: Optional[Path] = typer.Option(None, "--output", "-o",
                                               help="Write a runnable project (one shot per cut, an edit of them all)."),
         detector: str = typer.Option("content", "--detector", help="content | adaptive (PySceneDetect)."),
-        threshold: Optional[float] = typer.Option(None, "--threshold", help="Cut sensitivity (content: 27, adaptive: 3)."),
-        min_length: float = typer.Option(0.5, "--min-length", help="Shortest shot, seconds."),
+        threshold: Optional[float] = typer.Option(None, "--threshold", min=0, help="Cut sensitivity (content: 27, adaptive: 3)."),
+        min_length: float = typer.Option(0.5, "--min-length", min=0, help="Shortest shot, seconds."),
         name: str = typer.Option("shot", "--name", help="Shot name prefix."),
         as_json: bool = typer.Option(False, "--json", help="Print the shots as JSON."),
     ) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from shotgraph.errors import MediaError
 from shotgraph.finish.presets import Preset
 from shotgraph.media.encode import parse_bitrate
 from shotgraph.media.probe import probe
@@ -98,8 +99,10 @@ def validate_file(path: Path | str, spec: Preset, expected_frames: int | None, f
     the encode was given."""
     path = Path(path)
     info = probe(path)
+    if info["video"] is None:
+        raise MediaError(f"{path} has no video stream")
     report = ValidationReport(str(path), preset)
-    video = info["video"] or {}
+    video = info["video"]
     report.add("container", spec.container, info["format"], _FORMAT_NAMES[spec.container] in info["format"].split(","))
     codec = _CODEC_NAMES[spec.video.codec]
     report.add("video codec", codec, video.get("codec"), video.get("codec") == codec)

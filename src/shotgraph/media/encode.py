@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shotgraph.errors import MediaError
+from shotgraph.fsutil import user_path
 
 VideoCodecName = Literal["h264", "h265", "av1", "vp9", "prores", "dnxhr", "ffv1", "png", "x264rgb"]
 AudioCodecName = Literal["aac", "opus", "mp3", "flac", "pcm_s16le", "pcm_s24le", "pcm_f32le", "none"]
@@ -232,6 +233,6 @@ def _check_size(path: Path, pix_fmt: str, width: int, height: int) -> None:
     needs_even_h = planar_yuv and fmt.chroma_height(64) < 64
     if (needs_even_w and width % 2) or (needs_even_h and height % 2):
         raise MediaError(
-            f"{path}: {width}x{height} has an odd side, which {pix_fmt} cannot store; "
+            f"{user_path(path)}: {width}x{height} has an odd side, which {pix_fmt} cannot store; "
             "add a resize step (e.g. width: -2 keeps the aspect with an even size) or use pix_fmt yuv444p"
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import av
 
+from shotgraph.errors import MediaError
 from shotgraph.media.colour import ColourTags, tags_of
 from shotgraph.media.reader import index_video, open_input
 
@@ -49,6 +50,8 @@ def probe(path: Path | str) -> dict:
         if container.streams.video:
             stream = container.streams.video[0]
             ctx = stream.codec_context
+            if not (ctx.width and ctx.height):  # FFmpeg guessed a codec from the name but found no picture
+                raise MediaError(f"cannot read {path}: no picture in it (corrupt or not a media file?)")
             video = {
                 "index": stream.index,
                 "codec": ctx.name,

@@ -21,7 +21,7 @@ import numpy as np
 
 from shotgraph.clip import AudioInfo, Clip, FrameTarget, samples_for_frames
 from shotgraph.errors import MediaError
-from shotgraph.fsutil import atomic_path
+from shotgraph.fsutil import atomic_path, user_path
 from shotgraph.media.audio import conform_audio, layout_name, to_av_frame
 from shotgraph.media.colour import tag_bt709
 from shotgraph.media.frames import encoder_frames
@@ -61,7 +61,7 @@ def _encode(clip: Clip, path: Path, plan: EncodingPlan, on_frame, metadata) -> N
     try:
         container = av.open(str(path), "w", format=plan.container_format, options=plan.format_options)
     except av.error.FFmpegError as error:
-        raise MediaError(f"cannot create {path}: {error}") from None
+        raise MediaError(f"cannot create {user_path(path)}: {error}") from None
     with container:
         for key, value in metadata.items():
             container.metadata[key] = value
@@ -121,7 +121,7 @@ def _encode(clip: Clip, path: Path, plan: EncodingPlan, on_frame, metadata) -> N
                 container.mux(audio_feed.encode_until(astream, audio_feed.total))
                 container.mux(astream.encode(None))
         except av.error.FFmpegError as error:
-            raise MediaError(f"encoding {path.name} failed: {error}") from None
+            raise MediaError(f"encoding {user_path(path).name} failed: {error}") from None
         finally:
             frames.close()
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shotgraph.clip import Clip
 from shotgraph.errors import MediaError, ParamError
@@ -52,6 +52,17 @@ class DeliverParams(BaseModel):
                                       description="strict: a file that fails its checks fails the run")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, name: str | None) -> str | None:
+        # checked with the project file (field and line), not after the edit has rendered
+        if name is not None:
+            try:
+                get_preset(name)
+            except ParamError as error:
+                raise ValueError(str(error)) from None
+        return name
 
 
 def resolve_delivery(params: DeliverParams) -> Preset:
