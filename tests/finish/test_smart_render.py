@@ -29,7 +29,7 @@ def render(tmp_path, document, deliver=ENCODING, smart=True):
     clips = [resolve_clip(str(s.shot)) if s.shot is not None else None for s in params.clips]
     cut = edit(clips, params, [], resolve_clip, resolve_file)
     deliver_params = delivery_params(tmp_path / "out.mp4", None, {"video": deliver})
-    plan = plan_smart_render(clips, params, cut, deliver_params) if smart else None
+    plan = plan_smart_render(cut, deliver_params) if smart else None
     logs = []
     deliver_to_file(prepare(cut, deliver_params), tmp_path / "out.mp4", "strict", smart=plan, log=logs.append)
     return plan, logs
@@ -75,3 +75,29 @@ def test_other_codec_parameters_mean_re_encoding_and_transitions_are_never_copie
     frames = list(open_video(tmp_path / "out.mp4").frames())
     assert len(frames) == 96 - 12
     assert [read_index(f) for f in frames[:24] + frames[60:]] == list(range(24)) + list(range(24, 48))
+
+
+def test_a_project_whose_edit_renders_in_the_deliverable_copies_untouched_footage(tmp_path):
+    """In a project the edit is cached (a lossless intermediate) unless it says cache: false; then
+    each deliverable renders it on the fly and stream-copies the footage's untouched GOPs."""
+    from shotgraph.graph.workspace import Workspace
+
+    write_clip(indexed_clip(72, width=320, height=240), tmp_path / "src.mp4", VideoEncoding(**ENCODING))
+    document = {
+        "shotgraph": 1, "fps": 24, "width": 320, "height": 240,
+        "assets": {"footage": "src.mp4"},
+        "shots": {"take": {"source": "footage"}},
+        "edit": {"cache": False, "clips": [{"shot": "take", "in": "24f"}, {"title": {"text": "END", "duration": 0.5}}]},
+        "deliverables": {"web": {"path": "out.mp4", "video": ENCODING}},
+    }
+    outputs = {}
+    for cached in (False, True):
+        document["edit"]["cache"] = cached
+        (tmp_path / "project.yaml").write_text(yaml.safe_dump(document))
+        Workspace.open(tmp_path / "project.yaml").run(jobs=1)
+        outputs[cached] = packets(tmp_path / "out.mp4")
+        frames = list(open_video(tmp_path / "out.mp4").frames())
+        assert len(frames) == 60 and [read_index(f) for f in frames[:48]] == list(range(24, 72))
+    source = packets(tmp_path / "src.mp4")
+    assert outputs[False][:48] == source[24:72]  # copied, byte for byte
+    assert outputs[True][:48] != source[24:72]  # read back from the cache: encoded again

@@ -104,5 +104,5 @@ def register(app: typer.Typer) -> None:
         if smart_render:
             from shotgraph.finish.smart_render import plan_smart_render
 
-            plan = plan_smart_render(clips, params, cut, deliver_params)
+            plan = plan_smart_render(cut, deliver_params)
         run_delivery(cut, output, deliver_params, as_json, plan)

@@ -187,8 +187,9 @@ def copyable_range(clip: Clip, first: int, last: int, reference_sets: tuple[byte
     return begin, end
 
 
-def plan_smart_render(clips, params, cut: Clip, deliver_params) -> SmartPlan | None:
-    """Which stretches of the edit can be copied, or None when nothing can."""
+def plan_smart_render(cut: Clip, deliver_params) -> SmartPlan | None:
+    """Which stretches of an edit's cut (what :func:`shotgraph.ops.edit.edit` returned, maybe
+    wrapped for delivery) can be copied, or None when nothing can (or ``cut`` is no edit)."""
     from shotgraph.ops.deliver import resolve_delivery
     from shotgraph.ops.transitions import SequenceClip
     from shotgraph.ops.trim import trim
@@ -199,6 +200,9 @@ def plan_smart_render(clips, params, cut: Clip, deliver_params) -> SmartPlan | N
         sequence = getattr(sequence, "source", None)
         if sequence is None:
             return None
+    if sequence.edit_sources is None:
+        return None
+    clips, params = sequence.edit_sources
     v = sequence.video
     if params.overlays or params.fade_in or params.fade_out or spec.video.codec != "h264":
         return None

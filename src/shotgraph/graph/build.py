@@ -185,7 +185,10 @@ class Graph:
                                       f"{export.suffix} is not a delivery format") from None
         # only what the deliverable sets: the rest comes from its preset (or the defaults)
         explicit = spec.model_dump(exclude={"path", "source"}, exclude_unset=True, by_alias=True)
-        raw = {"op": "deliver", "container": container, **explicit}
+        # an edit with cache: false is rendered inside each deliverable, which can then stream-copy
+        # untouched footage; a cached one is read back as pixels. The bytes differ, so the key must.
+        smart = not self.nodes[source_node].cache
+        raw = {"op": "deliver", "container": container, **explicit, "smart_render": smart}
         node_id = self._add_step(f"deliverables.{name}", name, raw, loc, source_node, None)
         self.nodes[node_id].export = export
         self.deliverables[name] = node_id

@@ -50,6 +50,8 @@ class DeliverParams(BaseModel):
     loudness: LoudnessTarget | None = Field(None, description="normalise the sound to this target")
     validate_output: Validate = Field("strict", alias="validate",
                                       description="strict: a file that fails its checks fails the run")
+    smart_render: bool = Field(True, description="stream-copy the untouched stretches of an edit's source "
+                               "files whose encoding matches (the edit rendered here: its cache: false)")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -128,6 +130,7 @@ class EncodedFile:
     delivery: Delivery
     params: DeliverParams
     threads: int = 0
+    log: Callable[[str], None] | None = None
     report: ValidationReport | None = field(default=None, init=False)
 
     @property
@@ -143,8 +146,13 @@ class EncodedFile:
         return self.clip.n_frames
 
     def write(self, folder: Path, on_frame: Callable[[int], None] | None) -> list[str]:
+        from shotgraph.finish.smart_render import plan_smart_render
+
         target = folder / self.clip_file
-        encode(self.delivery, target, on_frame, self.threads)
+        # an edit rendered inside this deliverable (the project's edit with cache: false) copies
+        # its untouched source stretches; a clip read back from the cache has none to copy
+        smart = plan_smart_render(self.delivery.clip, self.params) if self.params.smart_render else None
+        encode_or_copy(self.delivery, target, on_frame, smart, self.log, self.threads)
         if self.params.validate_output == "off":
             return [self.clip_file]
         self.report = check(self.delivery, target)
@@ -158,6 +166,25 @@ def encode(delivery: Delivery, target: Path, on_frame: Callable[[int], None] | N
     return write_clip(delivery.clip, target, delivery.video, delivery.spec.audio, on_frame, threads)
 
 
+def encode_or_copy(delivery: Delivery, target: Path, on_frame: Callable[[int], None] | None = None, smart=None,
+                   log: Callable[[str], None] | None = None, threads: int = 0) -> None:
+    """Encode ``delivery`` to ``target``, stream-copying the stretches of the ``smart`` plan (a
+    :class:`~shotgraph.finish.smart_render.SmartPlan`, or None); if a join turns out unsound the
+    whole file is encoded normally instead."""
+    from shotgraph.finish.smart_render import SmartRenderUnsound, write_smart
+
+    try:
+        if smart is None:
+            raise SmartRenderUnsound("no stretch to copy")
+        write_smart(delivery.clip, smart, target, delivery.video, delivery.spec.audio, on_frame)
+        if log:
+            log(f"smart render: {smart.copied_frames} of {delivery.clip.n_frames} frames stream-copied")
+    except SmartRenderUnsound as reason:
+        if smart is not None and log:
+            log(f"smart render not possible ({reason}); encoding every frame")
+        encode(delivery, target, on_frame, threads)
+
+
 def deliver_to_file(delivery: Delivery, output: Path, validate: Validate = "strict",
                     on_frame: Callable[[int], None] | None = None, smart=None,
                     log: Callable[[str], None] | None = None) -> ValidationReport | None:
@@ -168,23 +195,13 @@ def deliver_to_file(delivery: Delivery, output: Path, validate: Validate = "stri
     stream-copied; if a join turns out unsound the whole file is encoded normally instead."""
     import os
 
-    from shotgraph.finish.smart_render import SmartRenderUnsound, write_smart
     from shotgraph.fsutil import temp_sibling
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     temp = temp_sibling(output)
     try:
-        try:
-            if smart is None:
-                raise SmartRenderUnsound("no stretch to copy")
-            write_smart(delivery.clip, smart, temp, delivery.video, delivery.spec.audio, on_frame)
-            if log:
-                log(f"smart render: {smart.copied_frames} of {delivery.clip.n_frames} frames stream-copied")
-        except SmartRenderUnsound as reason:
-            if smart is not None and log:
-                log(f"smart render not possible ({reason}); encoding every frame")
-            encode(delivery, temp, on_frame)
+        encode_or_copy(delivery, temp, on_frame, smart, log)
         report = None if validate == "off" else check(delivery, temp)
         if report is not None:
             report.path = str(output)
@@ -202,7 +219,7 @@ def check(delivery: Delivery, target: Path) -> ValidationReport:
     return validate_file(target, delivery.spec, v.n_frames, v.fps, v.width, v.height, delivery.gop, delivery.preset)
 
 
-@op("deliver", version=2, params=DeliverParams, kind=OpKind.FILTER, cli=False,
+@op("deliver", version=3, params=DeliverParams, kind=OpKind.FILTER, cli=False,
     summary="Encode to a final file from a preset or explicit settings; validate the result.")
 def _run(inputs, params: DeliverParams, ctx):
-    return EncodedFile(prepare(inputs[0], params), params, ctx.threads)
+    return EncodedFile(prepare(inputs[0], params), params, ctx.threads, ctx.log)

@@ -210,6 +210,7 @@ def edit(clips: list[Clip | None], params: EditParams, tracks: list[AudioTrack],
     pieces = [edit_piece(clip, spec, width, height, fps, params.fit) for clip, spec in zip(clips, params.clips)]
     audio = AudioInfo(params.sample_rate, params.channels)
     cut = join(pieces, [spec.transition for spec in params.clips[1:]], audio)
+    cut.edit_sources = (list(clips), params)
     if params.overlays:
         cut = overlay(cut, params.overlays, clip_of or _no_refs, file_of or _no_refs)
     mixed = mix_tracks(cut, tracks, params.clip_gain_db, params.clip_audio, audio, params.clip_role, params.duck)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -159,6 +159,9 @@ class SequenceClip(Clip):
         self.overlaps = overlaps
         self.blends = list(blends)
         self.starts = starts
+        # (source clips, EditParams) when an edit made this sequence: lets a deliverable stream-copy
+        # the stretches of untouched source files (finish.smart_render)
+        self.edit_sources: tuple[list[Clip | None], Any] | None = None
 
     def _regions(self) -> Iterator[tuple[int, int, int, bool]]:
         """``(part, lo, hi, mixed)`` over the timeline: a part alone, or blended into the next."""
