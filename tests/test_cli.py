@@ -122,3 +122,15 @@ def test_unknown_delivery_preset_is_caught_with_the_project_file(tmp_path):
     # plan names the field and line; it used to pass, and run failed only after rendering the edit
     assert_clean_error(shotgraph("plan", project), "project.yaml:", "deliverables.web.preset",
                        "unknown delivery preset 'nope'")
+
+
+def test_an_error_inside_a_run_names_the_step_not_the_cache(tmp_path):
+    """The odd width only shows when the deliverable encodes: the error says which node, and no
+    scratch path from the cache."""
+    import copy
+
+    document = copy.deepcopy(PROJECT)
+    document["width"] = 101
+    result = shotgraph("run", make_project(tmp_path / "proj", document))
+    assert_clean_error(result, "deliverables.web: 101x120 has an odd side")
+    assert "cache/tmp" not in result.stderr.replace("\n", "")

@@ -8,7 +8,9 @@ it atomically under the node's key.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -96,11 +98,25 @@ def intermediate_encoding(clip: Clip) -> tuple[VideoEncoding, AudioEncoding]:
     return video, AudioEncoding(codec="pcm_f32le")
 
 
+@contextlib.contextmanager
+def _naming_node(node_id: str, scratch: Path):
+    """User errors raised inside an op name a file, field or frame, but not which step of the
+    project hit it: put the node (``shots.NAME.steps[i]``, ``edit``...) in front. Paths inside the
+    cache's scratch folder (where the node's output is being written) mean nothing to the user."""
+    try:
+        yield
+    except UserError as error:
+        inside = re.escape(str(scratch)) + r"/\S+"
+        message = re.sub(inside, "the output", re.sub(inside + ": ", "", str(error)))
+        error.args = (message if message.startswith(node_id) else f"{node_id}: {message}",)
+        raise
+
+
 def compute(task: NodeTask, progress: Progress | None = None) -> dict:
     """Compute ``task`` into the cache (unless another process already did) and describe the result."""
     cache = Cache(task.cache_root)
     started, clock = now_iso(), time.perf_counter()
-    with cache.lock(task.key):
+    with cache.lock(task.key), _naming_node(task.node_id, cache.tmp):
         if cache.has(task.key):
             return {"node": task.node_id, "key": task.key, "status": "cached"}
         with cache.writing(task.key) as (folder, meta):
