@@ -95,6 +95,14 @@ def test_run_plan_cache_and_replay(tmp_path):
     (["deliver", "in.mp4", "-o", "x.mp4", "--fps", "0"], ["deliver: fps: frame rate"]),  # no "Value error,"
     (["resize", "in.mp4", "-o", "in.mp4/x.mp4", "--width", "10"], ["cannot write in.mp4/x.mp4"]),  # not a folder
     (["deliver", "in.mp4", "-o", "x.mp4", "--width", "101", "--height", "75"], ["x.mp4: 101x75 has an odd side"]),
+    (["cache", "gc", "--older-than", "-1", "--cache-dir", "c"], ["--older-than"]),  # used to remove everything
+    (["cache", "gc", "--max-size", "-5G", "--cache-dir", "c"], ["--max-size: '-5G'"]),
+    (["cache", "gc", "--max-size", "inf", "--cache-dir", "c"], ["--max-size: 'inf'"]),  # was an OverflowError
+    (["camera", "blender-script", "-o", "."], ["cannot write .: it is a folder"]),  # was a traceback
+    (["deforum", "in.mp4", "-o", "x.mp4", "--prompt", "cat", "--seed", "-1"], ["--seed"]),
+    # a schedule mistake is reported before a missing model, not hidden behind it
+    (["deforum", "in.mp4", "-o", "x.mp4", "--prompt", "cat", "--strength", "0:(2)"],
+     ["strength must be between 0 and 1, it is 2 at frame 0"]),
 ])
 def test_user_mistakes_are_one_clear_line(tmp_path, args, needles):
     write_clip(indexed_clip(6), tmp_path / "in.mp4")
@@ -134,3 +142,23 @@ def test_an_error_inside_a_run_names_the_step_not_the_cache(tmp_path):
     result = shotgraph("run", make_project(tmp_path / "proj", document))
     assert_clean_error(result, "deliverables.web: 101x120 has an odd side")
     assert "cache/tmp" not in result.stderr.replace("\n", "")
+
+
+def test_bad_luts_timelines_and_output_paths_are_clean_errors(tmp_path):
+    write_clip(indexed_clip(6), tmp_path / "in.mp4")
+    rows = "".join(f"{r} {g} {b}\n" for b in (0, 1) for g in (0, 1) for r in (0, 1))
+    (tmp_path / "zero.cube").write_text("LUT_3D_SIZE 0\n")
+    (tmp_path / "flipped.cube").write_text("LUT_3D_SIZE 2\nDOMAIN_MIN 1 1 1\nDOMAIN_MAX 0 0 0\n" + rows)
+    assert_clean_error(shotgraph("grade", "in.mp4", "-o", "g.mp4", "--lut", "zero.cube", cwd=tmp_path),
+                       "zero.cube: LUT size 0 is too small")
+    assert_clean_error(shotgraph("grade", "in.mp4", "-o", "g.mp4", "--lut", "flipped.cube", cwd=tmp_path),
+                       "flipped.cube: DOMAIN_MIN")  # was accepted: a division by zero on every pixel
+    (tmp_path / "cut.otio").write_text('{"not": "a timeline"}\n')
+    assert_clean_error(shotgraph("conform", "import", "cut.otio", cwd=tmp_path), "cut.otio: not an OpenTimelineIO timeline")
+    (tmp_path / "stills").mkdir()
+    assert_clean_error(shotgraph("generate", "-o", "gen.mp4", "--prompt", "cat", "--image", "stills", cwd=tmp_path),
+                       "stills is a folder, not an image")
+    # the camera file's type is checked before the render, not after it
+    assert_clean_error(shotgraph("animate", "in.mp4", "-o", "a.mp4", "--duration", "0.2", "--camera", "cam.txt",
+                                 cwd=tmp_path), "cam.txt: a camera path is written as .json or .csv")
+    assert not (tmp_path / "a.mp4").exists()

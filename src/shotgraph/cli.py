@@ -151,9 +151,12 @@ def _parse_size(text: str) -> int:
     value = text.strip().upper().removesuffix("B")
     scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(value[-1:], 1)
     try:
-        return int(float(value.rstrip("KMGT")) * scale)
-    except ValueError:
-        raise UserError(f"--max-size: {text!r} is not a size like 500M or 20G") from None
+        size = int(float(value.rstrip("KMGT")) * scale)
+    except (ValueError, OverflowError):  # OverflowError: inf
+        size = -1
+    if size < 0:
+        raise UserError(f"--max-size: {text!r} is not a size like 500M or 20G")
+    return size
 
 
 @cache_app.command("ls")
@@ -189,7 +192,7 @@ def cache_gc(
     project: Optional[Path] = typer.Argument(None, help="Project file: keep every entry its current graph uses."),
     cache_dir: Optional[Path] = CacheOpt,
     max_size: Optional[str] = typer.Option(None, "--max-size", help="Also trim kept entries, least recently used first, to this size (e.g. 20G)."),
-    older_than: Optional[float] = typer.Option(None, "--older-than", help="Without a project: remove entries unused for this many days."),
+    older_than: Optional[float] = typer.Option(None, "--older-than", min=0, help="Without a project: remove entries unused for this many days."),
     everything: bool = typer.Option(False, "--all", help="Remove every entry."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would be removed."),
 ) -> None:

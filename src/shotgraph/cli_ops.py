@@ -168,7 +168,7 @@ def make_command(spec: OpSpec) -> Callable[..., None]:
                               help="Output video file, or a folder / frame_%05d.png pattern for PNG frames."))
     parameters += _field_options(model, set(spec.cli_inputs))
     if spec.seeded:
-        parameters.append(_option("seed", int, "--seed", default=0, help="Random seed."))
+        parameters.append(_option("seed", int, "--seed", default=0, min=0, max=2**63 - 1, help="Random seed."))
     parameters += ENCODE_OPTIONS
     field_names = set(model.model_fields)
 

@@ -8,6 +8,7 @@ failure removes the temporary and leaves any previous good result untouched.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -44,6 +45,9 @@ def _writable(dest: Path) -> Iterator[None]:
 def atomic_path(dest: Path | str) -> Iterator[Path]:
     """Yield a temporary path; rename it to ``dest`` if the block succeeds, delete it if not."""
     dest = Path(dest)
+    with _writable(dest):
+        if dest.is_dir():  # else the final rename fails after all the work, naming the temporary
+            raise IsADirectoryError(errno.EISDIR, "it is a folder")
     temp = temp_sibling(dest)
     with _writable(user_path(dest)):
         dest.parent.mkdir(parents=True, exist_ok=True)

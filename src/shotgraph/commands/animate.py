@@ -28,10 +28,12 @@ def register(app: typer.Typer) -> None:
 
     def animate(**values) -> None:
         from shotgraph.cli import console
-        from shotgraph.motion.export import write_camera
+        from shotgraph.motion.export import check_camera_file, write_camera
         from shotgraph.ops.animate import camera_path, depth_description, frame_count, source_size
 
         cameras = values.pop("camera", None) or []
+        for path in cameras:
+            check_camera_file(path)  # before the render, not after it
         generated(**values, clip=None)
         if not cameras:
             return

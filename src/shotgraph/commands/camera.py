@@ -30,9 +30,11 @@ def export(
     from shotgraph.cli import console
     from shotgraph.graph.workspace import Workspace
     from shotgraph.media.reader import open_video
-    from shotgraph.motion.export import write_camera
+    from shotgraph.motion.export import check_camera_file, write_camera
     from shotgraph.ops.animate import camera_path, depth_description, frame_count, source_size
 
+    for path in outputs:
+        check_camera_file(path)  # before rendering a shot this one continues from
     workspace = Workspace.open(project, cache_dir)
     graph = workspace.graph
     if shot not in graph.shot_outputs:

@@ -152,10 +152,14 @@ def read_timeline(path: Path | str, rate: float | None = None) -> otio.schema.Ti
         raise UserError(f"file not found: {path}")
     try:
         if adapter == "cmx_3600":
-            return otio.adapters.read_from_file(str(path), adapter, rate=rate or 24)
-        return otio.adapters.read_from_file(str(path), adapter)
+            timeline = otio.adapters.read_from_file(str(path), adapter, rate=rate or 24)
+        else:
+            timeline = otio.adapters.read_from_file(str(path), adapter)
     except Exception as error:  # noqa: BLE001 - adapters raise many types; all mean "bad file"
         raise UserError(f"{path}: cannot read this timeline: {error}") from None
+    if not isinstance(timeline, otio.schema.Timeline):  # e.g. any other JSON read as .otio
+        raise UserError(f"{path}: not an OpenTimelineIO timeline")
+    return timeline
 
 
 def timeline_to_edit(timeline: otio.schema.Timeline) -> dict:

@@ -74,14 +74,18 @@ def read_cube(path: Path | str) -> CubeLut:
                 rows.append(values)
         except (ValueError, IndexError) as error:
             raise ParamError(f"{path}:{number}: cannot parse {raw.strip()!r} ({error})") from None
-    size = size3 or size1
+    size = size3 if size3 is not None else size1
     if size is None:
         raise ParamError(f"{path}: not a .cube LUT (no LUT_3D_SIZE or LUT_1D_SIZE line)")
-    expected = size**3 if size3 else size
+    if size < 2:  # interpolation needs two entries per axis
+        raise ParamError(f"{path}: LUT size {size} is too small (at least 2)")
+    if any(low >= high for low, high in zip(domain_min, domain_max)):
+        raise ParamError(f"{path}: DOMAIN_MIN {domain_min} must be below DOMAIN_MAX {domain_max}")
+    expected = size**3 if size3 is not None else size
     if len(rows) != expected:
         raise ParamError(f"{path}: LUT size {size} needs {expected} rows, the file has {len(rows)}")
     table = np.asarray(rows, np.float32)
-    table = table.reshape(size, size, size, 3) if size3 else table
+    table = table.reshape(size, size, size, 3) if size3 is not None else table
     return CubeLut(table, domain_min, domain_max, title)
 
 

@@ -30,6 +30,8 @@ DEFAULT_SEQUENCE_FPS = Fraction(24)
 def read_image(path: Path | str) -> np.ndarray:
     """An image file as an RGB or RGBA uint8 array (EXIF orientation applied)."""
     path = Path(path)
+    if path.is_dir():
+        raise MediaError(f"{path} is a folder, not an image")
     if not path.is_file():
         raise MediaError(f"image not found: {path}")
     try:

@@ -124,16 +124,21 @@ def camera_csv(camera: CameraPath, fps: Fraction) -> str:
     return buffer.getvalue()
 
 
+def check_camera_file(path: Path | str) -> str:
+    """The camera file's format, ``.json`` or ``.csv``; check it before rendering anything."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".json", ".csv") or Path(path).is_dir():
+        raise ParamError(f"{path}: a camera path is written as .json or .csv (for Blender)")
+    return suffix
+
+
 def write_camera(camera: CameraPath, fps: Fraction, path: Path | str, depth: dict | None = None) -> Path:
     """Write the camera path to ``path``: ``.json`` or ``.csv`` (Blender), atomically."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".json":
+    if check_camera_file(path) == ".json":
         text = json.dumps(camera_json(camera, fps, depth), indent=1) + "\n"
-    elif suffix == ".csv":
-        text = camera_csv(camera, fps)
     else:
-        raise ParamError(f"{path}: a camera path is written as .json or .csv (for Blender)")
+        text = camera_csv(camera, fps)
     write_bytes_atomic(path, text.encode())
     return path
 

@@ -145,10 +145,11 @@ class DeforumClip(Clip):
 def render(params: DeforumParams, seed: int, still: np.ndarray | None, depth_file: Path | None,
            reference: np.ndarray | None, folder: Path, threads: int = 0, log=print, name: str = "deforum") -> DeforumClip:
     """The loop's clip for validated ``params``; keyframes are kept in ``folder`` (resumed from it)."""
+    n_frames, rate = frame_count(params)
+    plan = loop_plan(params, n_frames, float(rate), seed)  # schedule mistakes before a missing model
     IMG2IMG.ensure()
     diffuser = Img2Img(params.model, params.load_options(threads), params.steps, params.negative_prompt, log)
     diffuser.locate()  # a missing model is an error now, not at the first frame
-    n_frames, rate = frame_count(params)
     if still is not None:
         animated = build(params, still, depth_file, name)  # animate's camera, framing and 3D scene
         camera, first = animated.camera, np.ascontiguousarray(animated.frame_at(0)[..., :3])
@@ -164,7 +165,6 @@ def render(params: DeforumParams, seed: int, still: np.ndarray | None, depth_fil
             BACKEND.ensure()
             locate_model(params.depth_model)  # missing: say so now, not after frame 0
         depth_of = lambda picture, _frame: scene_depth(params, picture, None)  # noqa: E731
-    plan = loop_plan(params, n_frames, float(rate), seed)
     width, height = camera.framing.out_w, camera.framing.out_h
     log(f"deforum: {n_frames} frames at {width}x{height}, {len(plan.keyframes)} diffused (cadence {params.cadence}), "
         f"{params.mode} camera, seeds {params.seed_behavior} from {seed}")
