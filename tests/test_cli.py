@@ -162,3 +162,17 @@ def test_bad_luts_timelines_and_output_paths_are_clean_errors(tmp_path):
     assert_clean_error(shotgraph("animate", "in.mp4", "-o", "a.mp4", "--duration", "0.2", "--camera", "cam.txt",
                                  cwd=tmp_path), "cam.txt: a camera path is written as .json or .csv")
     assert not (tmp_path / "a.mp4").exists()
+
+
+def test_edit_and_project_mistakes_name_the_clip_and_the_field(tmp_path):
+    import yaml
+
+    write_clip(indexed_clip(24), tmp_path / "in.mp4")
+    for clip, needle in (({"shot": "in.mp4", "in": 0.8, "out": 0.2}, "out (0.2 s) must come after in (0.8 s)"),
+                         ({"shot": "in.mp4", "in": "20f", "out": "10f"}, "edit clip 2 (in.mp4): ")):
+        (tmp_path / "cut.yaml").write_text(yaml.safe_dump({"clips": [{"shot": "in.mp4"}, clip]}))
+        assert_clean_error(shotgraph("edit", tmp_path / "cut.yaml", "-o", tmp_path / "out.mp4"), needle)
+    document = yaml.safe_load(make_project(tmp_path / "proj").read_text())
+    document["shots"]["a"]["source"]["seed"] = -1
+    (tmp_path / "proj" / "project.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    assert_clean_error(shotgraph("plan", tmp_path / "proj" / "project.yaml"), "shots.a.source.seed", "2**63 - 1")

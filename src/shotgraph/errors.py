@@ -31,3 +31,12 @@ class MissingWeightsError(UserError):
 
 class BackendUnavailableError(UserError):
     """A backend's optional dependencies are not installed; the message names the extra to install."""
+
+
+def in_context(error: UserError, context: str) -> UserError:
+    """``error`` with ``context`` (the project node, the edit clip...) in front of its message, for
+    errors raised deep inside that name a file or frame but not where in the user's work it is."""
+    message = str(error)
+    if not message.startswith(context):
+        error.args = (f"{context}: {message}",)
+    return error

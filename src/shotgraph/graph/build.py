@@ -119,8 +119,8 @@ class Graph:
         except ValidationError as error:
             raise pydantic_error(doc, loc, error) from None
         seed = raw.get("seed")
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
-            raise doc.error(loc + ("seed",), "seed must be a whole number")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63):
+            raise doc.error(loc + ("seed",), "seed must be a whole number from 0 to 2**63 - 1")
         if op.seeded and seed is None:
             seed = derive_seed(base_seed if base_seed is not None else self.spec.seed, node_id)
         cache = raw.get("cache", op.cached)

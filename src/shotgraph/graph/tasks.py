@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from shotgraph.clip import Clip
-from shotgraph.errors import UserError
+from shotgraph.errors import UserError, in_context
 from shotgraph.graph.cache import Cache, now_iso
 from shotgraph.graph.hashing import sha256_file
 from shotgraph.media.encode import AudioEncoding, VideoEncoding
@@ -107,9 +107,8 @@ def _naming_node(node_id: str, scratch: Path):
         yield
     except UserError as error:
         inside = re.escape(str(scratch)) + r"/\S+"
-        message = re.sub(inside, "the output", re.sub(inside + ": ", "", str(error)))
-        error.args = (message if message.startswith(node_id) else f"{node_id}: {message}",)
-        raise
+        error.args = (re.sub(inside, "the output", re.sub(inside + ": ", "", str(error))),)
+        raise in_context(error, node_id)
 
 
 def compute(task: NodeTask, progress: Progress | None = None) -> dict:

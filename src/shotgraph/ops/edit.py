@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shotgraph.clip import (AudioInfo, Clip, FunctionClip, MapClip, RetimeClip, WithAudioClip, exact_length,
                             frames_for_seconds, samples_for_frames, skip_samples)
-from shotgraph.errors import ParamError
+from shotgraph.errors import ParamError, UserError, in_context
 from shotgraph.media.audio import resample_chunks
 from shotgraph.ops.concat import ConformMode, conform
 from shotgraph.ops.mix import AudioTrack, AudioTrackParams, DuckParams, Role, fade_envelope, mix_tracks
@@ -70,6 +70,8 @@ class EditClip(BaseModel):
             raise ValueError("a freeze frame needs a duration (seconds)")
         if self.freeze is None and self.duration is not None and self.title is None:
             raise ValueError("duration is for freeze frames; use in/out to cut a shot")
+        if isinstance(self.in_, (int, float)) and isinstance(self.out, (int, float)) and self.out <= self.in_:
+            raise ValueError(f"out ({self.out:g} s) must come after in ({self.in_:g} s)")
         return self
 
 
@@ -207,7 +209,12 @@ def edit(clips: list[Clip | None], params: EditParams, tracks: list[AudioTrack],
     fps = params.fps or (first.video.fps if first else Fraction(24))
     width = params.width or (first.video.width if first else 1920)
     height = params.height or (first.video.height if first else 1080)
-    pieces = [edit_piece(clip, spec, width, height, fps, params.fit) for clip, spec in zip(clips, params.clips)]
+    pieces = []
+    for number, (clip, spec) in enumerate(zip(clips, params.clips), 1):
+        try:
+            pieces.append(edit_piece(clip, spec, width, height, fps, params.fit))
+        except UserError as error:  # a bad in/out or freeze time: say which clip of the cut
+            raise in_context(error, f"edit clip {number} ({spec.shot or 'title'})") from None
     audio = AudioInfo(params.sample_rate, params.channels)
     cut = join(pieces, [spec.transition for spec in params.clips[1:]], audio)
     cut.edit_sources = (list(clips), params)
