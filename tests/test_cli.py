@@ -169,7 +169,8 @@ def test_edit_and_project_mistakes_name_the_clip_and_the_field(tmp_path):
 
     write_clip(indexed_clip(24), tmp_path / "in.mp4")
     for clip, needle in (({"shot": "in.mp4", "in": 0.8, "out": 0.2}, "out (0.2 s) must come after in (0.8 s)"),
-                         ({"shot": "in.mp4", "in": "20f", "out": "10f"}, "edit clip 2 (in.mp4): ")):
+                         ({"shot": "in.mp4", "in": "20f", "out": "10f"}, "edit clip 2 (in.mp4): "),
+                         ({"shot": "in.mp4", "out": 5}, "out 5.0 is after the end of in.mp4 (1.000 s)")):
         (tmp_path / "cut.yaml").write_text(yaml.safe_dump({"clips": [{"shot": "in.mp4"}, clip]}))
         assert_clean_error(shotgraph("edit", tmp_path / "cut.yaml", "-o", tmp_path / "out.mp4"), needle)
     document = yaml.safe_load(make_project(tmp_path / "proj").read_text())

@@ -188,6 +188,9 @@ def edit_piece(clip: Clip | None, spec: EditClip, width: int, height: int, fps: 
         piece = freeze_frame(clip, spec.freeze, spec.duration)
     else:
         piece = clip
+        if spec.out is not None and time_to_frame(spec.out, clip.video.fps) > clip.n_frames:
+            # as for in points past the end: the shot is shorter than the cut expects
+            raise ParamError(f"out {spec.out} is after the end of {clip.name} ({clip.video.duration:.3f} s)")
         if spec.in_ is not None or spec.out is not None:
             piece = trim(piece, spec.in_ or 0.0, spec.out)
         piece = change_speed(piece, spec.speed)
