@@ -38,8 +38,8 @@ def _sources(n: int, seconds: float, width: int, height: int) -> list[Path]:
     from shotgraph.clip import AudioInfo, FunctionClip, VideoInfo
     from shotgraph.media import open_video, write_clip
     from shotgraph.media.encode import VideoEncoding
-    from shotgraph.ops.concat import conform
-    from shotgraph.ops.trim import trim
+    from shotgraph.media.retime import conform
+    from shotgraph.media.retime import trim
 
     WORK.mkdir(parents=True, exist_ok=True)
     real = sorted(SHARED.glob("*.mp4")) if SHARED.is_dir() else []
@@ -85,10 +85,9 @@ SHOTGRAPH = """
 import sys, yaml
 from pathlib import Path
 sys.path.insert(0, {src!r})
-from shotgraph.commands.deliver import delivery_params
-from shotgraph.ops.deliver import deliver_to_file, prepare
-from shotgraph.ops.edit import EditParams, edit
-from shotgraph.ops.mix import AudioTrack
+from shotgraph.finish.delivery import deliver_to_file, delivery_params, prepare
+from shotgraph.finish.edit import EditParams, edit
+from shotgraph.finish.mix import AudioTrack
 from shotgraph.media import open_video
 paths, music, out = {paths!r}, {music!r}, Path({out!r})
 params = EditParams.model_validate({{

@@ -69,7 +69,7 @@ def synthetic_rows(quick: bool) -> list[str]:
 
 def real_rows(quick: bool) -> list[str]:
     from shotgraph.media import open_video
-    from shotgraph.ops.resize import resize
+    from shotgraph.media.resize import resize
 
     rows = []
     span = 15 if quick else 45

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import wave
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_runner import shotgraph
 import yaml
 
 from shotgraph.schedule import parse_schedule
@@ -87,9 +86,8 @@ def test_pulses_are_keys_that_rise_on_the_hit_and_decay_to_base(tmp_path):
 
 def test_cli_from_audio_prints_a_yaml_line_that_parses(tmp_path):
     path = track(tmp_path / "hits.wav", [(0.4, 0.8), (1.2, 0.5), (2.0, 0.9)], 3.0)
-    result = subprocess.run([sys.executable, "-m", "shotgraph", "schedule", "from-audio", str(path),
-                             "--property", "zoom", "--base", "1.0", "--amount", "0.05", "--fps", "25"],
-                            capture_output=True, text=True, timeout=120)
+    result = shotgraph("schedule", "from-audio", path, "--property", "zoom", "--base", "1.0", "--amount", "0.05",
+                       "--fps", "25")
     assert result.returncode == 0, result.stderr
     line = yaml.safe_load(result.stdout)
     schedule = parse_schedule(line["zoom"])
@@ -97,12 +95,10 @@ def test_cli_from_audio_prints_a_yaml_line_that_parses(tmp_path):
     assert np.isclose(values[[10, 30, 50]], 1.0, atol=1e-9).sum() == 0  # the three hits
     assert values.min() == 1.0 and values.max() == pytest.approx(1.05)
     assert "3 onsets" in result.stderr
-    evaluated = subprocess.run([sys.executable, "-m", "shotgraph", "schedule", "eval", line["zoom"], "-n", "75",
-                                "--fps", "25", "--json"], capture_output=True, text=True, timeout=120)
+    evaluated = shotgraph("schedule", "eval", line["zoom"], "-n", "75", "--fps", "25", "--json")
     assert np.allclose(json.loads(evaluated.stdout), values)
 
 
 def test_a_missing_audio_file_is_one_clear_error(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "shotgraph", "schedule", "from-audio", str(tmp_path / "no.wav")],
-                            capture_output=True, text=True, timeout=120)
+    result = shotgraph("schedule", "from-audio", tmp_path / "no.wav")
     assert result.returncode != 0 and "Traceback" not in result.stderr and "not found" in result.stderr

@@ -208,7 +208,7 @@ def music(path: Path, seconds: float = 14.0, rate: int = 44100) -> None:
 def _write_audio_only(clip, path: Path) -> None:
     import av
 
-    from shotgraph.media.audio import to_av_frame
+    from shotgraph.media.samples import to_av_frame
 
     with av.open(str(path), "w", format="flac", options={"fflags": "+bitexact"}) as container:
         stream = container.add_stream("flac", rate=clip.audio.sample_rate)

@@ -25,6 +25,9 @@ from fractions import Fraction
 import numpy as np
 
 from shotgraph.errors import UserError
+import shotgraph.media.frames as media_frames
+from shotgraph.media.frames import FrameTarget
+from shotgraph.media.samples import remix, resample_chunks
 
 AUDIO_CHUNK = 48_000  # samples per yielded audio chunk, at most
 
@@ -183,32 +186,23 @@ class Clip(ABC):
     def frame_at(self, index: int) -> np.ndarray:
         return next(self.frames(index, index + 1))
 
-    def direct_frames(self, start: int, stop: int, target: "FrameTarget") -> Iterator | None:
+    def direct_frames(self, start: int, stop: int, target: FrameTarget) -> Iterator | None:
         """Frames as ``target`` asks, straight from a decoder, without a round trip through RGB
         arrays (decoded video passed through untouched, scaled by swscale in the same pass as its
         pixel-format conversion); None when this clip cannot, and the caller uses :meth:`frames`."""
         start, stop = _check_range(start, stop, self.n_frames, f"{self.name}: frame")
         return self._direct_frames(start, stop, target)
 
-    def _direct_frames(self, start: int, stop: int, target: "FrameTarget") -> Iterator | None:
+    def _direct_frames(self, start: int, stop: int, target: FrameTarget) -> Iterator | None:
         return None
 
-
-@dataclass(frozen=True)
-class FrameTarget:
-    """What a consumer wants from :meth:`Clip.direct_frames`.
-
-    ``pix_fmt`` None asks for RGB(A) uint8 arrays (like :meth:`Clip.frames`), otherwise for
-    ``av.VideoFrame`` objects in that encoder pixel format (BT.709; limited range unless
-    ``full_range``). ``size`` asks for frames scaled to ``(width, height)`` (None: the clip's own
-    size), with the swscale filter ``interpolation``. Clips that only pass frames along forward
-    the request; clips that compute pixels decline it (or, for ``size=None``, convert their own).
-    """
-
-    pix_fmt: str | None = None
-    full_range: bool = False
-    size: tuple[int, int] | None = None
-    interpolation: str = "BICUBIC"
+    def encoder_frames(self, start: int, stop: int, target: FrameTarget) -> Iterator:
+        """Frames ``start`` .. ``stop`` as ``av.VideoFrame`` objects for an encoder: straight from
+        the decoder when this clip can (:meth:`direct_frames`), else its RGB frames converted."""
+        direct = self.direct_frames(start, stop, target)
+        if direct is not None:
+            return direct
+        return (media_frames.to_video_frame(array, target) for array in self.frames(start, stop))
 
 
 def _check_range(start: int, stop: int | None, length: int, what: str) -> tuple[int, int]:
@@ -309,15 +303,13 @@ class MapClip(Clip):
     def _direct_frames(self, start, stop, target):
         if self.touched is None or target.pix_fmt is None or target.size is not None:
             return None
-        from shotgraph.media.frames import encoder_frames, to_video_frame
-
         def frames():
             for lo, hi, mapped in self._segments(start, stop):
                 if mapped:
                     for index, frame in enumerate(self.source.frames(lo, hi), lo):
-                        yield to_video_frame(self.fn(frame, index), target)
+                        yield media_frames.to_video_frame(self.fn(frame, index), target)
                 else:
-                    yield from encoder_frames(self.source, lo, hi, target)
+                    yield from self.source.encoder_frames(lo, hi, target)
 
         return frames()
 
@@ -426,11 +418,9 @@ class ConcatClip(Clip):
             yield from part.frames(lo, hi)
 
     def _direct_frames(self, start, stop, target):
-        from shotgraph.media.frames import encoder_frames
-
         if target.pix_fmt is None or target.size is not None:
             return None  # only encoder frames at the joined size: parts that cannot are converted
-        return (frame for part, lo, hi in self._spans(start, stop) for frame in encoder_frames(part, lo, hi, target))
+        return (frame for part, lo, hi in self._spans(start, stop) for frame in part.encoder_frames(lo, hi, target))
 
     def _spans(self, start, stop):
         for part, offset in zip(self.parts, self.offsets):
@@ -439,8 +429,6 @@ class ConcatClip(Clip):
                 yield part, int(lo), int(hi)
 
     def _audio(self, start, stop):
-        from shotgraph.media.audio import conform_audio  # audio conversion lives with media
-
         rate, channels = self.audio.sample_rate, self.audio.channels
         for part, offset in zip(self.parts, self.offsets):
             part_start = samples_for_frames(int(offset), self.video.fps, rate)
@@ -515,3 +503,12 @@ def frame_chunks(clip: Clip, size: int, start: int = 0, stop: int | None = None)
             chunk = []
     if chunk:
         yield chunk
+
+
+def conform_audio(clip: Clip, target: AudioInfo) -> Iterator[np.ndarray]:
+    """All of a clip's audio at the target rate and channel count, exactly the right length."""
+    source = clip.audio
+    total = samples_for_frames(clip.n_frames, clip.video.fps, target.sample_rate)
+    chunks = (remix(c, target.channels) for c in clip.audio_samples())
+    chunks = resample_chunks(chunks, source.sample_rate, target.sample_rate)
+    return exact_length(chunks, total, target.channels)

@@ -22,7 +22,12 @@ class ProjectError(UserError):
 
 
 class ParamError(UserError):
-    """An op was given an unknown or invalid parameter."""
+    """An op was given an unknown or invalid parameter. ``loc`` is the field, where validation
+    located it in the values given (for callers that point at the line it was written on)."""
+
+    def __init__(self, *args, loc: tuple = ()):
+        super().__init__(*args)
+        self.loc = loc
 
 
 class MissingWeightsError(UserError):

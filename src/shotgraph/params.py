@@ -1,8 +1,10 @@
-"""Parameter types shared by ops: references to clips and files, frame rates, times and colours.
+"""Parameter types shared by ops: references to clips, files and steps, frame rates, times, colours.
 
-Op parameter models are pydantic models built from these. The graph recognises :class:`ClipRef`
-and :class:`FileRef` values anywhere in a params model: a ClipRef becomes an edge to another node,
-a FileRef becomes a file input whose *content hash* (not its path) goes into the cache key.
+Op parameter models are pydantic models built from these. The graph recognises :class:`ClipRef`,
+:class:`FileRef` and :class:`StepRef` values anywhere in a params model: a ClipRef becomes an edge
+to another node, a FileRef a file input whose *content hash* (not its path) goes into the cache
+key, and a StepRef (an op given as a param, such as ``masked``'s ``apply``) a node of its own, so
+that the inner op's name, version, params, seed and weights are in the key like any step's.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import re
 from fractions import Fraction
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, GetCoreSchemaHandler, PlainSerializer
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, GetCoreSchemaHandler, PlainSerializer, model_validator
 from pydantic_core import core_schema
 
 from shotgraph.clip import frames_for_seconds, parse_fps
@@ -32,6 +35,55 @@ class ClipRef(_RefStr):
 
 class FileRef(_RefStr):
     """An asset name from the project's ``assets``, or a path relative to the project file."""
+
+
+def renamed(names: dict[str, str]):
+    """A params model's ``model_validator`` accepting fields by their earlier names
+    (``_renamed = renamed({"method": "backend"})``), so older project files keep working."""
+
+    def rename(data: Any) -> Any:
+        if isinstance(data, dict):
+            for old, new in names.items():
+                if old in data and new not in data:
+                    data = {(new if key == old else key): value for key, value in data.items()}
+        return data
+
+    return model_validator(mode="before")(rename)
+
+
+class StepRef(BaseModel):
+    """A step given as a param: ``{op: NAME, ...params}``, or that as a YAML string (the command line's
+    ``--apply "{op: blur, radius: 8}"``).
+
+    Validation here checks the shape only; the op registry validates ``values`` against the inner
+    op's params model (``params``) and the graph builder makes the step a node (``node``), so the
+    op that takes it reads the inner result as an input (:meth:`shotgraph.ops.registry.OpContext.step`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    op: str
+    values: dict[str, Any] = {}
+    seed: Any = None  # the inner op's own seed, when a seeded op is given one (``seed:`` in the step)
+    params: Any = None  # the inner op's validated params model
+    node: str | None = None  # the graph node computing it, once the graph has expanded it
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_step(cls, value: Any) -> Any:
+        if isinstance(value, StepRef):
+            return value
+        if isinstance(value, str):
+            try:
+                value = yaml.safe_load(value)
+            except yaml.YAMLError as error:
+                raise ValueError(f"not a step like {{op: blur, radius: 8}}: {error}") from None
+        if isinstance(value, dict) and set(value) <= {"op", "values", "seed", "params", "node"} and "values" in value:
+            return value  # already in this form (a copy)
+        if not isinstance(value, dict) or not isinstance(value.get("op"), str):
+            raise ValueError("must be a step such as {op: blur, radius: 8}")
+        return {"op": value["op"], "seed": value.get("seed"),
+                "values": {k: v for k, v in value.items() if k not in ("op", "seed")}}
 
 
 def _to_fps(value: Any) -> Fraction:

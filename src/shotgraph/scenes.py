@@ -1,6 +1,9 @@
-"""Scene cuts and duplicate frames: what an interpolator must know before it blends two frames.
+"""Scene cuts and duplicate frames, with PySceneDetect: the one adapter every shotgraph user of it goes
+through (``interpolate`` before it blends two frames, ``shotgraph shots`` to cut footage into shots).
 
-One decoding pass over a clip finds both, on small grey copies of the frames:
+Frames come from shotgraph's own reader (so variable frame rate sources are handled and frame
+numbers match the clips the rest of shotgraph sees), shrunk to about 256 pixels wide as
+PySceneDetect itself does, and fed to its detectors. For interpolation, one decoding pass finds both:
 
 - **cuts** with PySceneDetect's ``ContentDetector`` (HSV content change; the frames are shrunk to
   about 256 pixels wide first, as PySceneDetect itself does by default). A cut at ``k`` means
@@ -16,6 +19,7 @@ One decoding pass over a clip finds both, on small grey copies of the frames:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -59,18 +63,21 @@ def _block_difference(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class _CutDetector:
-    """PySceneDetect's ContentDetector fed frame by frame."""
+    """A PySceneDetect detector fed small frames one by one."""
 
-    def __init__(self, threshold: float):
+    def __init__(self, detector):
+        self.detector = detector
+        self.cuts: list[int] = []
+
+    @classmethod
+    def every_cut(cls, threshold: float) -> "_CutDetector":
+        """ContentDetector with SUPPRESS and a 1-frame minimum: every frame over the threshold is a
+        cut. An interpolator would rather skip a flash than morph across a real cut, and
+        PySceneDetect's default merge filter drops cuts in the first 15 frames of a clip."""
         from scenedetect.detectors import ContentDetector
         from scenedetect.scene_detector import FlashFilter
 
-        # SUPPRESS with a 1-frame minimum: every frame over the threshold is a cut. An
-        # interpolator would rather skip a flash than morph across a real cut, and PySceneDetect's
-        # default merge filter drops cuts in the first 15 frames of a clip.
-        self.detector = ContentDetector(threshold=threshold, min_scene_len=1,
-                                        filter_mode=FlashFilter.Mode.SUPPRESS)
-        self.cuts: list[int] = []
+        return cls(ContentDetector(threshold=threshold, min_scene_len=1, filter_mode=FlashFilter.Mode.SUPPRESS))
 
     def feed(self, index: int, small_rgb: np.ndarray) -> None:
         bgr = cv2.cvtColor(small_rgb, cv2.COLOR_RGB2BGR)
@@ -90,7 +97,7 @@ def analyse_frames(clip: Clip, cut_threshold: float | None = DEFAULT_CUT_THRESHO
     detection. Memory stays constant: only the last small frame is kept.
     """
     stop = clip.n_frames if stop is None else stop
-    cuts = _CutDetector(cut_threshold) if cut_threshold else None
+    cuts = _CutDetector.every_cut(cut_threshold) if cut_threshold else None
     duplicates = np.zeros(stop - start, dtype=bool)
     key_luma = None
     last = start
@@ -123,3 +130,32 @@ def detect_cuts(clip: Clip, threshold: float = DEFAULT_CUT_THRESHOLD) -> list[in
 def detect_duplicates(clip: Clip, threshold: float = DEFAULT_DUPLICATE_THRESHOLD) -> np.ndarray:
     """A boolean per frame: True where the frame repeats the last distinct picture."""
     return analyse_frames(clip, None, threshold).duplicates
+
+
+@dataclass(frozen=True)
+class Shot:
+    start: int  # first frame
+    end: int  # one past the last frame
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start
+
+
+def detect_shots(clip: Clip, detector: Literal["content", "adaptive"] = "content", threshold: float | None = None,
+                 min_length: float = 0.5) -> list[Shot]:
+    """The shots of ``clip``: cut where the picture content changes (``ContentDetector``, HSV
+    change) or changes relative to its neighbours (``AdaptiveDetector``: fewer false cuts on fast
+    camera moves); no shot shorter than ``min_length`` seconds."""
+    from scenedetect.detectors import AdaptiveDetector, ContentDetector
+
+    min_frames = max(1, round(min_length * float(clip.video.fps)))
+    if detector == "adaptive":
+        cuts = _CutDetector(AdaptiveDetector(adaptive_threshold=threshold or 3.0, min_scene_len=min_frames))
+    else:
+        cuts = _CutDetector(ContentDetector(threshold=threshold or DEFAULT_CUT_THRESHOLD, min_scene_len=min_frames))
+    for index, frame in enumerate(clip.frames()):
+        cuts.feed(index, _downscale(frame))
+    found = cuts.finish(clip.n_frames)
+    bounds = [0] + [c for c in found if c < clip.n_frames] + [clip.n_frames]
+    return [Shot(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]

@@ -81,7 +81,7 @@ def _band_matrix(n_fft: int, sample_rate: int) -> np.ndarray:
 
 def onset_envelope(path: Path | str, start: float = 0.0, duration: float | None = None) -> Envelope:
     """The onset strength of an audio file's span ``start .. start + duration`` seconds."""
-    from shotgraph.media.audio import read_audio_file
+    from shotgraph.media.reader import read_audio_file
 
     path = Path(path)
     if not path.is_file():

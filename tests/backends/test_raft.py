@@ -12,7 +12,7 @@ from motion_sequences import motion_clip, texture, transformed  # noqa: E402
 from shotgraph.backends.raft import RaftFlow, load_raft  # noqa: E402
 from shotgraph.backends.raft.model import RAFT, CorrelationPyramid  # noqa: E402
 from shotgraph.errors import MissingWeightsError, ParamError  # noqa: E402
-from shotgraph.flow import compute_flow, make_estimator  # noqa: E402
+from shotgraph.backends.flow import make_flow_estimator  # noqa: E402
 
 # Shapes of tensors in the authors' raft-things.pth (and raft-small.pth), by key.
 RAFT_SHAPES = {
@@ -106,7 +106,7 @@ def test_wrong_file_and_missing_weights_are_clear_errors(tmp_path, monkeypatch):
         load_raft(garbage)
     monkeypatch.setenv("SHOTGRAPH_MODELS", str(tmp_path / "models"))
     with pytest.raises(MissingWeightsError, match="raft-things.pth .*princeton-vl/RAFT"):
-        make_estimator("raft")
+        make_flow_estimator("raft")
 
 
 def test_raft_from_the_models_folder_drives_flow_and_interpolation(tmp_path, monkeypatch):
@@ -115,7 +115,7 @@ def test_raft_from_the_models_folder_drives_flow_and_interpolation(tmp_path, mon
     monkeypatch.setenv("SHOTGRAPH_MODELS", str(tmp_path))
     tex = texture(160, 120, seed=4)
     a, b = transformed(tex, 64, 48), transformed(tex, 64, 48, dx=2)
-    flow = compute_flow(a, b, method="raft", preset="ultrafast")
+    flow = make_flow_estimator("raft", preset="ultrafast")(a, b)
     assert flow.shape == (48, 64, 2)
     from shotgraph.ops.interpolate import interpolate
 

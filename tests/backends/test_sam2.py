@@ -60,6 +60,7 @@ def test_missing_checkpoint_names_the_file_and_where_to_get_it(tmp_path, monkeyp
         Sam2VideoTracker("small")
 
 
+@pytest.mark.slow
 def test_tiny_model_tracks_every_frame_both_ways_deterministically(tiny_checkpoint, tmp_path):
     shot = SyntheticShot(width=96, height=72, n_frames=6)
     runs = []

@@ -10,7 +10,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
 from talking import draw_face, face_video, speech_like, write_wav
 
 from shotgraph.backends.wav2lip.mel import mel_columns, mel_filterbank, n_columns
@@ -63,6 +64,7 @@ def test_layout_matches_the_public_checkpoint():
     assert out.shape == (2, 3, 96, 96) and float(out.min()) >= 0 and float(out.max()) <= 1
 
 
+@pytest.mark.slow
 def test_checkpoint_loads_with_module_prefix(checkpoint, tmp_path):
     path, model = checkpoint
     loaded = load_wav2lip(path)
@@ -128,6 +130,7 @@ def media(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_lipsync_with_wav2lip_backend(checkpoint, media, tmp_path):
     path, _ = checkpoint
     source = open_video(media / "face.mp4")

@@ -10,10 +10,11 @@ import pytest
 import yaml
 from projects import PROJECT, make_project
 
-from shotgraph.finish.conform import export_project_edit, read_timeline, reel_names, timeline_to_edit
+from shotgraph.finish.conform import read_timeline, reel_names, timeline_to_edit
+from shotgraph.graph.conform import export_project_edit
 from shotgraph.graph.workspace import Workspace
 from shotgraph.media import open_video
-from shotgraph.ops.edit import EditParams
+from shotgraph.finish.edit import EditParams
 
 EDIT = {"clips": [{"shot": "a"},
                   {"shot": "b", "out": 0.75, "transition": {"kind": "crossfade", "duration": 0.25}},

@@ -8,7 +8,8 @@ import numpy as np
 import yaml
 
 from shotgraph.clip import FunctionClip, VideoInfo
-from shotgraph.finish.shots import Shot, detect_shots, shots_project
+from shotgraph.finish.shots import shots_project
+from shotgraph.scenes import Shot, detect_shots
 from shotgraph.graph.workspace import Workspace
 from shotgraph.media import open_video, write_clip
 

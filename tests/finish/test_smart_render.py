@@ -7,13 +7,12 @@ import numpy as np
 import yaml
 from synthetic import indexed_clip, read_index
 
-from shotgraph.commands.deliver import delivery_params
-from shotgraph.commands.edit import load_edit_file
 from shotgraph.finish.smart_render import plan_smart_render
 from shotgraph.media import open_video, write_clip
 from shotgraph.media.encode import VideoEncoding
-from shotgraph.ops.deliver import deliver_to_file, prepare
-from shotgraph.ops.edit import edit
+from shotgraph.finish.delivery import deliver_to_file, delivery_params, prepare, resolve_delivery
+from shotgraph.graph.editfile import load_edit_file
+from shotgraph.finish.edit import edit
 
 ENCODING = {"codec": "h264", "crf": 18, "gop": 24, "preset": "veryfast"}
 
@@ -29,7 +28,7 @@ def render(tmp_path, document, deliver=ENCODING, smart=True):
     clips = [resolve_clip(str(s.shot)) if s.shot is not None else None for s in params.clips]
     cut = edit(clips, params, [], resolve_clip, resolve_file)
     deliver_params = delivery_params(tmp_path / "out.mp4", None, {"video": deliver})
-    plan = plan_smart_render(cut, deliver_params) if smart else None
+    plan = plan_smart_render(cut, resolve_delivery(deliver_params)) if smart else None
     logs = []
     deliver_to_file(prepare(cut, deliver_params), tmp_path / "out.mp4", "strict", smart=plan, log=logs.append)
     return plan, logs

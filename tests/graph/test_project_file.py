@@ -44,16 +44,20 @@ def test_yaml_syntax_error_names_line_and_column(project):
 
 @pytest.mark.parametrize("mutate,needle,message", [
     (lambda d: d["shots"]["a"]["source"].update(op="stil"), "op: stil", "unknown op 'stil' \\(did you mean 'still'\\?\\)"),
-    (lambda d: d["shots"]["b"]["steps"][0].update(widht=3), "widht", "shots.b.steps\\[0\\].widht: unknown field 'widht'"),
-    (lambda d: d["shots"]["b"]["steps"][0].update(mode="zoom"), "mode: zoom", "shots.b.steps\\[0\\].mode: Input should be"),
-    (lambda d: d["shots"]["a"]["source"].update(duration=-1), "duration: -1", "duration: Input should be greater than 0"),
-    (lambda d: d.update(fsp=24), "fsp", "fsp: unknown field 'fsp'"),
+    (lambda d: d["shots"]["b"]["steps"][0].update(widht=3), "widht",
+     "resize: shots.b.steps\\[0\\].widht: is not a known field; did you mean 'width'\\?"),
+    (lambda d: d["shots"]["b"]["steps"][0].update(mode="zoom"), "mode: zoom",
+     "resize: shots.b.steps\\[0\\].mode: must be one of 'stretch', 'fit', 'pad' or 'crop' \\(got 'zoom'\\)"),
+    (lambda d: d["shots"]["a"]["source"].update(duration=-1), "duration: -1",
+     "still: shots.a.source.duration: must be > 0 \\(got -1\\)"),
+    (lambda d: d.update(fsp=24), "fsp", "fsp: is not a known field; did you mean 'fps'\\?"),
     (lambda d: d["edit"]["clips"].append({"shot": "zz"}), "shot: zz", "no shot or asset is named 'zz'"),
     (lambda d: d["assets"].update(card="missing.png"), "missing.png", "assets.card: file not found"),
     (lambda d: d["shots"]["b"]["steps"].insert(0, {"op": "still", "image": "card"}), "- op: still", "can only be a shot's source"),
     (lambda d: d["shots"]["a"].update(source={"op": "resize", "width": 5}), "op: resize", "cannot be a shot's source"),
     (lambda d: d["deliverables"]["web"].update(path="out/film.avi"), "film.avi", "unknown output type .avi"),
-    (lambda d: d["deliverables"]["web"]["video"].update(codec="divx"), "divx", "codec: Input should be"),
+    (lambda d: d["deliverables"]["web"]["video"].update(codec="divx"), "divx",
+     "deliverables.web.video.codec: must be one of 'h264', "),
     (lambda d: d.update(shotgraph=9), "shotgraph: 9", "reads project schema 1"),
 ])
 def test_mistakes_name_the_line_and_field(project, mutate, needle, message):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import copy
 import json
 
@@ -85,6 +87,7 @@ def test_deliverable_deleted_is_restored_from_the_cache(project):
     assert report.computed == [] and film.read_bytes() == digest
 
 
+@pytest.mark.slow
 def test_parallel_run_gives_the_same_bytes_as_serial(tmp_path):
     serial = make_project(tmp_path / "serial")
     parallel = make_project(tmp_path / "parallel")
@@ -117,6 +120,7 @@ def test_manifest_records_versions_nodes_seeds_and_hashes(project):
     assert manifest["project"]["document"]["shots"]["a"]["source"]["op"] == "still"
 
 
+@pytest.mark.slow
 def test_replay_recomputes_everything_and_matches(project, tmp_path):
     _, _, manifest = run(project)
     latest = project.parent / ".shotgraph" / "runs" / "latest.json"

@@ -12,10 +12,10 @@ from synthetic import colour_chart, indexed_clip, read_index
 from shotgraph.clip import FunctionClip, VideoInfo
 from shotgraph.media import VideoEncoding, frames as media_frames, open_video, write_clip
 from shotgraph.ops.concat import concat
-from shotgraph.ops.edit import fade_ends
-from shotgraph.ops.resize import resize
-from shotgraph.ops.transitions import TransitionSpec, join
-from shotgraph.ops.trim import trim
+from shotgraph.finish.edit import fade_ends
+from shotgraph.media.resize import resize
+from shotgraph.finish.transitions import TransitionSpec, join
+from shotgraph.media.retime import trim
 
 
 @pytest.fixture

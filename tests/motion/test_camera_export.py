@@ -6,12 +6,11 @@ import csv
 import io
 import json
 import math
-import subprocess
-import sys
 from fractions import Fraction
 
 import numpy as np
 import pytest
+from cli_runner import shotgraph
 import yaml
 from projects import make_project
 from scenes import disc_centroids, disc_still, red_centroid, two_plane_scene, write_depth_png
@@ -113,9 +112,6 @@ def test_euler_angles_rebuild_the_rotation():
         assert np.allclose(rz @ ry @ rx, matrix, atol=1e-9)
 
 
-def shotgraph(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "shotgraph", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
 
 
 def test_cli_animate_writes_video_and_camera_files(tmp_path):

@@ -150,6 +150,7 @@ def test_z_buffer_holes_take_the_farther_depth():
 
 
 def test_3d_without_depth_says_what_to_provide(tmp_path, monkeypatch):
+    pytest.importorskip("transformers")  # without the depth extra, installing it is what to do first
     monkeypatch.setenv("SHOTGRAPH_MODELS", str(tmp_path / "models"))
     image, _, _ = two_plane_scene()
     with pytest.raises(MissingWeightsError, match="give depth .* or a depth model.*models/depth"):

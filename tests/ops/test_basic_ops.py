@@ -14,10 +14,10 @@ from shotgraph.errors import ParamError, ProjectError
 from shotgraph.media import write_image
 from shotgraph.ops import get_op, load_ops
 from shotgraph.ops.concat import concat
-from shotgraph.ops.fps import change_fps
-from shotgraph.ops.resize import resize, resize_frame
+from shotgraph.media.retime import change_fps
+from shotgraph.media.resize import resize, resize_frame
 from shotgraph.ops.still import still
-from shotgraph.ops.trim import trim
+from shotgraph.media.retime import trim
 
 
 def test_registry_lists_the_foundation_ops_with_versions_and_backends():

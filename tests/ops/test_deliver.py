@@ -16,9 +16,9 @@ from shotgraph.errors import MediaError, ParamError
 from shotgraph.finish.presets import PRESETS
 from shotgraph.finish.validate import validate_file
 from shotgraph.media import open_video
-from shotgraph.media.audio import read_audio_file
-from shotgraph.ops.deliver import DeliverParams, EncodedFile, prepare, resolve_delivery
-from shotgraph.ops.reframe import reframe
+from shotgraph.media.reader import read_audio_file
+from shotgraph.finish.delivery import DeliverParams, EncodedFile, prepare, resolve_delivery
+from shotgraph.finish.reframe import reframe
 
 
 def quiet_source(seconds=0.75, fps=24):
@@ -42,6 +42,7 @@ def deliver(tmp_path, **params):
     return tmp_path / files[0], artifact.report
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_delivers_a_file_that_validates(tmp_path, name):
     path, report = deliver(tmp_path, preset=name)

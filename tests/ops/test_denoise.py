@@ -8,11 +8,12 @@ from fractions import Fraction
 import cv2
 import numpy as np
 import pytest
-from skimage import data
 
 from shotgraph.clip import ConcatClip, FunctionClip, VideoInfo
 from shotgraph.errors import ParamError
 from shotgraph.ops.denoise import denoise, estimate_noise
+
+data = pytest.importorskip("skimage.data")  # real photos come with scikit-image (the test extra)
 
 W, H, N, SIGMA = 256, 192, 7, 12.0
 BACKGROUND = cv2.resize(data.astronaut(), (512, 512))

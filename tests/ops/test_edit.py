@@ -12,9 +12,9 @@ from synthetic import indexed_clip, read_index, tone
 from shotgraph.clip import AudioInfo, FunctionClip, VideoInfo
 from shotgraph.errors import ParamError
 from shotgraph.media import write_image
-from shotgraph.ops.edit import EditParams, change_speed, edit
-from shotgraph.ops.mix import AudioTrack, AudioTrackParams, DuckParams, duck_curve, mix_tracks
-from shotgraph.ops.title import TitleSpec, title_frame
+from shotgraph.finish.edit import EditParams, change_speed, edit
+from shotgraph.finish.mix import AudioTrack, AudioTrackParams, DuckParams, duck_curve, mix_tracks
+from shotgraph.finish.title import TitleSpec, title_frame
 
 W, H = 256, 96
 

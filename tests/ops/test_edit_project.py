@@ -3,6 +3,8 @@ ducking, and a delivered file whose validation report lands beside it."""
 
 from __future__ import annotations
 
+import pytest
+
 import copy
 import json
 
@@ -12,9 +14,10 @@ from projects import PROJECT, make_project
 
 from shotgraph.graph.workspace import Workspace
 from shotgraph.media import open_video
-from shotgraph.media.audio import read_audio_file
+from shotgraph.media.reader import read_audio_file
 
 
+@pytest.mark.slow
 def test_project_edit_with_transitions_and_a_preset_deliverable(tmp_path):
     document = copy.deepcopy(PROJECT)
     document["edit"] = {

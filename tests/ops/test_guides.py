@@ -9,7 +9,8 @@ import pytest
 
 from shotgraph.clip import FunctionClip, VideoInfo
 from shotgraph.errors import MissingWeightsError
-from shotgraph.ops.guides import DepthRange, canny_edges, edges, soft_edges
+from shotgraph.ops.depth import DepthRange
+from shotgraph.ops.edges import canny_edges, edges, soft_edges
 
 
 def square_frame(size=64, lo=40, hi=200, box=(16, 48)):
@@ -65,7 +66,7 @@ def test_depth_range_smoothing_limits_pumping():
 
 
 def test_pose_skeleton_drawing_uses_openpose_layout_and_colours():
-    from shotgraph.backends.openpose_skeleton import COLOURS, draw_skeleton, openpose_keypoints
+    from shotgraph.backends.mediapipe.pose import COLOURS, draw_skeleton, openpose_keypoints
 
     landmarks = np.zeros((33, 3), np.float32)
     landmarks[:, 2] = 1.0
@@ -86,7 +87,7 @@ def test_pose_skeleton_drawing_uses_openpose_layout_and_colours():
 
 def test_pose_guide_runs_mediapipe_offline():
     pytest.importorskip("mediapipe")
-    from shotgraph.ops.guides import pose
+    from shotgraph.ops.pose import pose
 
     source = FunctionClip(VideoInfo(96, 96, Fraction(8), 2), lambda i: np.full((96, 96, 3), 128, np.uint8))
     frames = list(pose(source).frames())
@@ -114,7 +115,7 @@ def tiny_depth_model(folder):
 def test_depth_guide_from_a_tiny_transformers_model(tmp_path):
     pytest.importorskip("transformers")
     pytest.importorskip("torch")
-    from shotgraph.ops.guides import depth
+    from shotgraph.ops.depth import depth
 
     folder = tiny_depth_model(tmp_path / "depth-model")
     source = FunctionClip(VideoInfo(40, 30, Fraction(8), 5), lambda i: np.roll(square_frame(40), i, axis=1)[:30])

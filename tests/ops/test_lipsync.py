@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from fractions import Fraction
 
 import numpy as np
 import pytest
 import yaml
+from cli_runner import shotgraph
 from talking import draw_face, face_video, speech_like, two_faces, write_wav
 
-from shotgraph.clip import AudioInfo, FunctionClip, VideoInfo
-from shotgraph.errors import BackendUnavailableError, MediaError, ParamError
-from shotgraph.lipsync.sync import best_lag, measure_sync, mouth_openings, speech_activity
-from shotgraph.media import open_video, write_clip, write_image
-from shotgraph.media.probe import probe
-from shotgraph.ops.lipsync import lipsync
+pytest.importorskip("mediapipe")  # the faces extra: its models ship in the wheel
+
+from shotgraph.backends.mediapipe.face import FaceLandmarker  # noqa: E402
+from shotgraph.clip import AudioInfo, FunctionClip, VideoInfo  # noqa: E402
+from shotgraph.errors import BackendUnavailableError, MediaError, ParamError  # noqa: E402
+from shotgraph.lipsync.sync import best_lag, measure_sync, mouth_openings, speech_activity  # noqa: E402
+from shotgraph.media import open_video, write_clip, write_image  # noqa: E402
+from shotgraph.media.probe import probe  # noqa: E402
+from shotgraph.ops.lipsync import lipsync  # noqa: E402
 
 FPS = Fraction(25)
 FRAME_MS = 1000 / float(FPS)
@@ -37,6 +39,7 @@ def _durations(path):
     return info, info["video"], info["audio"][0]
 
 
+@pytest.mark.slow
 def test_photo_becomes_a_talking_head_in_sync(media, tmp_path):
     folder, speech = media
     out = write_clip(lipsync(folder / "face.png", folder / "speech.wav", fps=FPS, seed=3), tmp_path / "talk.mp4")
@@ -44,14 +47,14 @@ def test_photo_becomes_a_talking_head_in_sync(media, tmp_path):
     assert clip.n_frames == 100  # 4.0 s of audio at 25 fps
     assert clip.audio == AudioInfo(16000, 1)  # the audio's own format is kept
 
-    openings = mouth_openings(clip)
+    openings = mouth_openings(clip, FaceLandmarker)
     activity = speech_activity(clip)
     silent = speech.silent_frames(FPS, clip.n_frames)
     assert silent.sum() >= 20 and (~silent).sum() >= 30
     assert np.corrcoef(openings, activity)[0, 1] > 0.8
     assert np.percentile(openings[~silent], 90) > 0.25  # the mouth really opens while speaking...
     assert openings[silent].max() < 0.08  # ...and is closed in the pauses (drawn lips: ~0.04)
-    report = measure_sync(clip)
+    report = measure_sync(clip, FaceLandmarker)
     assert abs(report.offset_ms) <= FRAME_MS
     assert report.correlation > 0.8
 
@@ -71,6 +74,7 @@ def test_talking_head_blinks_and_moves(media, tmp_path):
     assert max(top) <= 1  # ...and keeps still, eyes open, when asked
 
 
+@pytest.mark.slow
 def test_video_mouth_follows_the_audio_not_the_source(media, tmp_path):
     """The source video's mouth opens and closes on its own (0.7 Hz); the result must follow the
     audio instead. Opening is measured by the drawn mouth's dark interior pixels: the face mesh
@@ -173,16 +177,13 @@ def test_clear_errors(media, tmp_path, monkeypatch):
         lipsync(folder / "face.png", folder / "speech.wav", face_index=3)
     with pytest.raises(MediaError, match="no audio stream"):
         lipsync(folder / "face.png", folder / "face.mp4")
-    import shotgraph.backends.mediapipe_face as mediapipe_face
+    import shotgraph.backends.mediapipe as mediapipe_face
 
     monkeypatch.setattr(mediapipe_face.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(BackendUnavailableError, match=r"pip install mediapipe==0\.10\.21"):
         lipsync(folder / "face.png", folder / "speech.wav")
 
 
-def shotgraph(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "shotgraph", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
 
 
 def test_cli_lipsync_then_sync_check(media, tmp_path):

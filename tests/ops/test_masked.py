@@ -17,7 +17,7 @@ from shotgraph.media import write_image
 from shotgraph.ops.background import over_background
 from shotgraph.ops.inpaint import inpaint
 from shotgraph.ops.masked import MaskedParams, masked
-from shotgraph.ops.registry import OpContext, OpKind, OpSpec, get_op, register
+from shotgraph.ops.registry import OpContext, OpKind, OpSpec, get_op, register, run_op, validate
 
 W, H, N = 96, 64, 3
 INFO = VideoInfo(W, H, Fraction(24), N)
@@ -40,9 +40,12 @@ def ctx(clips=None, files=None, tmp="/tmp"):
     return OpContext("test", 0, Path(tmp), lambda ref: clips[ref], lambda ref: Path(files[ref]))
 
 
+SETTINGS = {"fps": Fraction(24), "width": W, "height": H}
+
+
 def run_masked(params, clips, **kwargs):
     spec = get_op("masked")
-    return spec.run([source()], MaskedParams.model_validate(params), ctx(clips, **kwargs))
+    return run_op(spec, [source()], validate(spec, params, settings=SETTINGS), ctx(clips, **kwargs))
 
 
 def test_blur_only_inside_leaves_outside_exact():
@@ -122,10 +125,13 @@ def test_masked_refuses_mismatches_clearly():
         run_masked({"mask": "m", "apply": {"op": "blur"}}, {"m": short})
     with pytest.raises(UserError, match="changes the shot's size"):
         run_masked({"mask": "m", "apply": {"op": "resize", "width": 32}}, {"m": mask_clip()})
-    with pytest.raises(ValueError, match="unknown op 'blurr'"):
-        MaskedParams.model_validate({"mask": "m", "apply": {"op": "blurr"}})
-    with pytest.raises(ValueError, match="blur: radius"):
-        MaskedParams.model_validate({"mask": "m", "apply": {"op": "blur", "radius": -1}})
+    spec = get_op("masked")
+    with pytest.raises(ParamError, match="masked: apply.op: unknown op 'blurr'"):
+        validate(spec, {"mask": "m", "apply": {"op": "blurr"}})
+    with pytest.raises(ParamError, match=r"masked: blur: apply.radius: must be > 0 \(got -1\)"):
+        validate(spec, {"mask": "m", "apply": {"op": "blur", "radius": -1}})
+    with pytest.raises(ParamError, match="masked: apply.op: 'masked' cannot be a nested step"):
+        validate(spec, {"mask": "m", "apply": {"op": "masked", "mask": "m", "apply": {"op": "blur"}}})
 
 
 def test_mask_of_a_different_size_is_scaled_to_the_frame():

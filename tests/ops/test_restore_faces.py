@@ -7,12 +7,13 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from skimage import data
 
 from shotgraph.backends.face_detect import detect_faces
 from shotgraph.clip import FunctionClip, VideoInfo
 from shotgraph.errors import MissingWeightsError, ParamError
 from shotgraph.ops.restore_faces import face_square, feather_mask, restore_faces
+
+data = pytest.importorskip("skimage.data")  # real photos come with scikit-image (the test extra)
 
 torch = pytest.importorskip("torch")
 

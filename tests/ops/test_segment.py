@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import yaml
 from segmentation_shots import SyntheticShot
-from typer.testing import CliRunner
 
 from shotgraph.errors import ParamError
 from shotgraph.masks import mask_of
@@ -86,14 +85,13 @@ def test_chroma_backend_keys_every_frame_without_a_prompt(tmp_path):
 
 
 def test_cli_writes_mask_matte_and_prores_4444_cutout_in_one_run(tmp_path):
-    from shotgraph.cli import app
+    from cli_runner import shotgraph
 
     source = tmp_path / "shot.mkv"
     write_clip(SHOT.clip(), source, __import__("shotgraph.media", fromlist=["VideoEncoding"]).VideoEncoding(codec="ffv1"))
-    result = CliRunner().invoke(app, ["segment", str(source), "-o", str(tmp_path / "mask.mkv"), "--box", box_text(),
-                                      "--matte", str(tmp_path / "matte.mkv"), "--cutout", str(tmp_path / "cut.mov"),
-                                      "--vcodec", "ffv1"])
-    assert result.exit_code == 0, result.output
+    result = shotgraph("segment", source, "-o", tmp_path / "mask.mkv", "--box", box_text(),
+                       "--matte", tmp_path / "matte.mkv", "--cutout", tmp_path / "cut.mov", "--vcodec", "ffv1")
+    assert result.returncode == 0, result.stderr
     cut_info = probe(tmp_path / "cut.mov")["video"]
     assert cut_info["codec"] == "prores" and cut_info["profile"] == "4444" and "yuva" in cut_info["pix_fmt"]
     cut = open_video(tmp_path / "cut.mov")
@@ -103,9 +101,8 @@ def test_cli_writes_mask_matte_and_prores_4444_cutout_in_one_run(tmp_path):
     mask = open_video(tmp_path / "mask.mkv")
     assert j_and_f(mask_of(mask.frame_at(last)) >= 128, SHOT.truth(last))[0] > 0.9
     assert open_video(tmp_path / "matte.mkv").n_frames == SHOT.n_frames
-    bad = CliRunner().invoke(app, ["segment", str(source), "-o", str(tmp_path / "m.mkv"), "--box", box_text(),
-                                   "--cutout", str(tmp_path / "cut.mp4")])
-    assert bad.exit_code != 0 and "needs alpha" in str(bad.exception)
+    bad = shotgraph("segment", source, "-o", tmp_path / "m.mkv", "--box", box_text(), "--cutout", tmp_path / "cut.mp4")
+    assert bad.returncode != 0 and "needs alpha" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_project_file_segments_a_shot_and_blurs_only_its_background(tmp_path):

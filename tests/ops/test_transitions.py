@@ -9,7 +9,7 @@ import pytest
 from synthetic import indexed_clip, read_index
 
 from shotgraph.errors import ParamError
-from shotgraph.ops.transitions import TransitionSpec, blend_function, crossfade, dip, join, wipe, zoom_through
+from shotgraph.finish.transitions import TransitionSpec, blend_function, crossfade, dip, join, wipe, zoom_through
 
 A = np.full((60, 80, 3), 200, np.uint8)
 B = np.full((60, 80, 3), 40, np.uint8)

@@ -10,16 +10,18 @@ from fractions import Fraction
 import cv2
 import numpy as np
 import pytest
-from skimage import data
-from skimage.metrics import structural_similarity
+from cli_runner import shotgraph
 from synthetic import indexed_clip
 
 from shotgraph.backends import realesrgan
 from shotgraph.clip import FunctionClip, VideoInfo
 from shotgraph.errors import ParamError
 from shotgraph.media import open_video, write_clip
-from shotgraph.ops.resize import scale_frame
+from shotgraph.media.resize import scale_frame
 from shotgraph.ops.upscale import Engine, plan_tiles, upscale
+
+data = pytest.importorskip("skimage.data")  # real photos come with scikit-image (the test extra)
+structural_similarity = pytest.importorskip("skimage.metrics").structural_similarity
 
 # Photos with edges and structure, the content the video model is made for. On fine natural
 # texture (grass, gravel, fur) Lanczos keeps more fidelity; see the README's note.
@@ -117,6 +119,7 @@ def test_tiles_are_sized_to_the_memory_budget():
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_4k_output_stays_within_a_small_memory_budget(tmp_path):
     """960x540 -> 3840x2160 with a 256 MB model budget: untiled, this network would need ~1.7 GB."""
     script = """
@@ -152,12 +155,10 @@ def test_bad_params_are_one_clear_error():
 
 def test_cli_upscales_a_video_and_keeps_its_audio(tmp_path):
     source = write_clip(indexed_clip(4, width=64, height=48), tmp_path / "in.mp4")
-    result = subprocess.run([sys.executable, "-m", "shotgraph", "upscale", str(source), "-o", str(tmp_path / "out.mp4"),
-                             "--scale", "2"], capture_output=True, text=True, timeout=300)
+    result = shotgraph("upscale", source, "-o", tmp_path / "out.mp4", "--scale", "2")
     assert result.returncode == 0, result.stderr
     out = open_video(tmp_path / "out.mp4")
     assert (out.video.width, out.video.height, out.n_frames) == (128, 96, 4)
     assert out.audio is not None
-    probe = subprocess.run([sys.executable, "-m", "shotgraph", "probe", str(tmp_path / "out.mp4")],
-                           capture_output=True, text=True)
+    probe = shotgraph("probe", tmp_path / "out.mp4")
     assert json.loads(probe.stdout)["audio"]

@@ -16,8 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from shotgraph.backends.base import WeightsStatus
 from shotgraph.errors import BackendUnavailableError
-from shotgraph.ops.registry import WeightsStatus
 
 CASCADE = "haarcascade_frontalface_default.xml"
 

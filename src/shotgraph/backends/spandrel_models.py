@@ -15,9 +15,48 @@ from pathlib import Path
 
 import numpy as np
 
+from shotgraph.backends.base import Backend
+from shotgraph.backends.face_detect import weights_check as face_detector_check
+from shotgraph.backends.weights import family_weights, find_weights, installed
 from shotgraph.errors import BackendUnavailableError, ParamError
 
 EXTRA = "spandrel"
+# face model -> (family folder, file names, where to get them)
+FACE_WEIGHTS = {
+    "gfpgan": ("gfpgan", ("GFPGANv1.4.pth", "GFPGANv1.3.pth"),
+               "https://github.com/TencentARC/GFPGAN/releases (GFPGANv1.4.pth)"),
+    "codeformer": ("codeformer", ("codeformer.pth",),
+                   "https://github.com/sczhou/CodeFormer/releases (codeformer.pth; non-commercial licence)"),
+    "restoreformer": ("restoreformer", ("RestoreFormer.pth",),
+                      "https://github.com/TencentARC/GFPGAN/releases (RestoreFormer.pth)"),
+}
+
+
+def face_weights_path(model: str, weights: str | Path | None = None) -> Path:
+    family, files, source = FACE_WEIGHTS[model]
+    return find_weights(family, files, source, weights)
+
+
+def _face_weights_check():
+    rows = face_detector_check()
+    for model, (family, files, source) in FACE_WEIGHTS.items():
+        rows += family_weights(family, [(model, files)], source)
+    return rows
+
+
+SPANDREL = Backend(
+    "spandrel", "any PyTorch upscaler spandrel recognises (ESRGAN, SwinIR, HAT, DAT, SPAN, ...)",
+    requires=("torch", "spandrel"), extra=EXTRA,
+    weights="a .pth / .safetensors file you bring, passed as weights (e.g. from openmodeldb.info)",
+)
+SPANDREL_FACES = Backend(
+    "spandrel", "face restoration models through spandrel, on Haar-detected faces",
+    requires=("torch", "spandrel"), extra=EXTRA,
+    weights="GFPGAN / CodeFormer / RestoreFormer .pth you bring (see `shotgraph restore-faces --help`)",
+    weights_check=_face_weights_check,
+    # the models folder's file for ``model``, when no ``weights`` file is given (that one is hashed anyway)
+    locate=lambda params: [] if params.weights else installed(lambda: face_weights_path(params.model)),
+)
 SUFFIXES = (".pth", ".safetensors", ".ckpt", ".pt")
 _LOCK = threading.Lock()
 

@@ -11,8 +11,8 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from shotgraph.errors import MissingWeightsError
-from shotgraph.ops.registry import WeightsStatus
+from shotgraph.backends.base import WeightsStatus
+from shotgraph.errors import BackendUnavailableError, MissingWeightsError
 
 
 def models_dir() -> Path:
@@ -72,8 +72,6 @@ def family_weights(family: str, models: Sequence[tuple[str, Sequence[str]]], sou
 def installed(*resolvers: Callable[[], Path | Sequence[Path]]) -> list[Path]:
     """The weights that ``resolvers`` find, skipping the ones not installed (the run itself then
     fails with their clear error). For an op's ``weights`` hook, which feeds the cache key."""
-    from shotgraph.errors import BackendUnavailableError
-
     found: list[Path] = []
     for resolve in resolvers:
         try:
@@ -82,17 +80,3 @@ def installed(*resolvers: Callable[[], Path | Sequence[Path]]) -> list[Path]:
             continue
         found.extend([result] if isinstance(result, Path) else result)
     return found
-
-
-def motion_model_weights(method: str) -> list[Path]:
-    """The RAFT or RIFE checkpoint installed in the models folder (for the cache key of an op whose
-    params name no weights file); nothing for OpenCV's methods or when none is installed."""
-    if method == "raft":
-        from shotgraph.backends.raft import RAFT_FILES as files
-        from shotgraph.backends.raft import RAFT_SOURCE as source
-    elif method == "rife":
-        from shotgraph.backends.rife import RIFE_FILES as files
-        from shotgraph.backends.rife import RIFE_SOURCE as source
-    else:
-        return []
-    return installed(lambda: find_weights(method, files, source))

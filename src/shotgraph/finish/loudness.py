@@ -145,7 +145,7 @@ def limit(chunks: Iterable[np.ndarray], channels: int, rate: int, total: int, ce
     Works on blocks seen through a window reaching ``margin`` samples before and after, so the
     look-ahead needs no state beyond that window.
     """
-    from shotgraph.ops.mix import SampleReader
+    from shotgraph.finish.mix import SampleReader
 
     # 0.1 dB of headroom absorbs the overshoot the gain's own movement adds between samples
     ceiling = 10 ** ((ceiling_db - 0.1) / 20)

@@ -31,9 +31,13 @@ import numpy as np
 
 from shotgraph.clip import AudioInfo, Clip, SliceClip
 from shotgraph.errors import MediaError
+from shotgraph.finish.presets import Preset
+from shotgraph.finish.transitions import SequenceClip
 from shotgraph.media.colour import tag_bt709
 from shotgraph.media.encode import EncodingPlan, plan_encoding
 from shotgraph.media.reader import VideoFile
+from shotgraph.media.retime import trim
+from shotgraph.media.writer import add_audio_stream, add_video_stream, encoder_frames_ahead
 
 
 class SmartRenderUnsound(Exception):
@@ -187,14 +191,10 @@ def copyable_range(clip: Clip, first: int, last: int, reference_sets: tuple[byte
     return begin, end
 
 
-def plan_smart_render(cut: Clip, deliver_params) -> SmartPlan | None:
-    """Which stretches of an edit's cut (what :func:`shotgraph.ops.edit.edit` returned, maybe
-    wrapped for delivery) can be copied, or None when nothing can (or ``cut`` is no edit)."""
-    from shotgraph.ops.deliver import resolve_delivery
-    from shotgraph.ops.transitions import SequenceClip
-    from shotgraph.ops.trim import trim
-
-    spec = resolve_delivery(deliver_params)
+def plan_smart_render(cut: Clip, spec: Preset) -> SmartPlan | None:
+    """Which stretches of an edit's cut (what :func:`shotgraph.finish.edit.edit` returned, maybe
+    wrapped for delivery to the resolved ``spec``) can be copied, or None when nothing can (or
+    ``cut`` is no edit)."""
     sequence = cut
     while not isinstance(sequence, SequenceClip):
         sequence = getattr(sequence, "source", None)
@@ -246,29 +246,12 @@ def plan_smart_render(cut: Clip, deliver_params) -> SmartPlan | None:
 
 def write_smart(clip: Clip, plan: SmartPlan, path: Path, video, audio, on_frame=None) -> None:
     """Write ``clip`` to ``path``, copying the plan's copy segments from their sources."""
-    from shotgraph.media.writer import _AudioFeed, _ConvertedFrames
-
     v = clip.video
     enc = plan_encoding(path, video, audio, v.width, v.height, False, clip.audio is not None)
     fps, time_base = v.fps, Fraction(1) / v.fps
     with av.open(str(path), "w", format=enc.container_format, options=enc.format_options) as container:
-        vstream = container.add_stream(enc.video_codec, rate=fps)
-        vstream.width, vstream.height, vstream.pix_fmt = v.width, v.height, enc.pix_fmt
-        vstream.codec_context.time_base = time_base
-        vstream.options = dict(enc.video_options)
-        if enc.bit_rate:
-            vstream.bit_rate = enc.bit_rate
-        if enc.gop:
-            vstream.codec_context.gop_size = enc.gop
-        tag_bt709(vstream.codec_context, enc.full_range)
-        astream, feed = None, None
-        if enc.audio_codec and clip.audio is not None:
-            target = AudioInfo(enc.audio_sample_rate or clip.audio.sample_rate, enc.audio_channels or clip.audio.channels)
-            astream = container.add_stream(enc.audio_codec, rate=target.sample_rate)
-            astream.layout = "stereo" if target.channels == 2 else ("mono" if target.channels == 1 else None)
-            if enc.audio_bit_rate:
-                astream.bit_rate = enc.audio_bit_rate
-            feed = _AudioFeed(clip, target)
+        vstream = add_video_stream(container, enc, v.width, v.height, fps)
+        astream, feed = add_audio_stream(container, enc, clip)
         last_dts = [-math.inf]
         done = [0]
 
@@ -287,7 +270,7 @@ def write_smart(clip: Clip, plan: SmartPlan, path: Path, video, audio, on_frame=
         for segment in plan.segments:
             if segment.source is None:
                 encoder = encoder_context(enc, v.width, v.height, fps)
-                frames = _ConvertedFrames(SliceClip(clip, segment.start, segment.stop), enc)
+                frames = encoder_frames_ahead(SliceClip(clip, segment.start, segment.stop), enc)
                 try:
                     for index, frame in enumerate(frames):
                         frame.pts, frame.time_base = index, time_base

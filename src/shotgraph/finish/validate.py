@@ -152,7 +152,7 @@ def _check_audio(report: ValidationReport, info: dict, spec: Preset, path: Path)
         report.add("channels", spec.audio.channels, stream["channels"], stream["channels"] == spec.audio.channels)
     if spec.loudness is None:
         return
-    from shotgraph.media.audio import read_audio_file
+    from shotgraph.media.reader import read_audio_file
 
     audio_info, total, read = read_audio_file(path)
     from shotgraph.finish.loudness import measure  # pyloudnorm/scipy: imported when used

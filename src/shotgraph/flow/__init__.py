@@ -20,7 +20,8 @@ Typical use::
     predicted = warp(cur, fwd)                       # prev, rebuilt from cur
     visible = consistency_mask(fwd, bwd)             # where that prediction can be trusted
 
-For many frames, build the estimator once with :func:`make_estimator` (a RAFT model loads once).
+For many frames, build the estimator once with :func:`make_estimator`. RAFT (torch, a checkpoint you
+bring) is a backend: :func:`shotgraph.backends.flow.make_flow_estimator` builds any of the three.
 """
 
 from shotgraph.flow.estimate import (

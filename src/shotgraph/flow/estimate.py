@@ -1,4 +1,4 @@
-"""Optical-flow estimators: OpenCV DIS (default), Farneback, and RAFT (torch, user weights).
+"""Optical-flow estimators: OpenCV DIS (default) and Farneback; RAFT plugs in as a backend.
 
 An estimator works at a *working resolution* (``scale`` times the input size, because flow at half
 resolution is nearly as accurate for video and four times cheaper) and returns flow at the input
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 import cv2
@@ -20,7 +19,7 @@ import numpy as np
 from shotgraph.errors import ParamError
 from shotgraph.flow.warp import resize_flow
 
-FlowMethod = Literal["dis", "farneback", "raft"]
+FlowMethod = Literal["dis", "farneback"]
 FlowPreset = Literal["ultrafast", "fast", "medium", "fine"]
 FLOW_METHODS: tuple[str, ...] = get_args(FlowMethod)
 FLOW_PRESETS: tuple[str, ...] = get_args(FlowPreset)
@@ -140,38 +139,31 @@ class FarnebackFlow(GreyFlow):
                                             cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
 
 
-def make_estimator(method: FlowMethod = "dis", preset: FlowPreset = "medium", scale: float = 1.0,
-                   weights: str | Path | None = None, threads: int = 0) -> FlowEstimator:
-    """A reusable flow estimator.
+def make_estimator(method: FlowMethod = "dis", preset: FlowPreset = "medium", scale: float = 1.0) -> FlowEstimator:
+    """A reusable OpenCV flow estimator: ``dis`` (default) or ``farneback``.
 
-    ``method``: ``dis`` (default, OpenCV), ``farneback`` (OpenCV) or ``raft`` (torch; a RAFT
-    checkpoint such as ``raft-things.pth``, found by ``weights`` or in the models folder).
-    ``preset`` trades speed for accuracy (for RAFT it sets the number of refinement iterations).
-    ``scale`` is the working resolution as a fraction of the input size.
+    ``preset`` trades speed for accuracy; ``scale`` is the working resolution as a fraction of the
+    input size. RAFT (torch, a checkpoint) is a backend: :func:`shotgraph.backends.flow.make_flow_estimator`.
     """
     if method == "dis":
         return DisFlow(preset, scale)
     if method == "farneback":
         return FarnebackFlow(preset, scale)
-    if method == "raft":
-        from shotgraph.backends.raft import RaftFlow
-
-        return RaftFlow(weights=weights, preset=preset, scale=scale, threads=threads)
-    raise ParamError(f"unknown flow method {method!r}; use one of {', '.join(FLOW_METHODS)}")
+    raise ParamError(f"unknown flow method {method!r}; use one of {', '.join(FLOW_METHODS)}"
+                     + (" (RAFT is a backend: shotgraph.backends.flow.make_flow_estimator)" if method == "raft" else ""))
 
 
 _ESTIMATORS: dict[tuple, FlowEstimator] = {}
 
 
 def compute_flow(a: np.ndarray, b: np.ndarray, method: FlowMethod = "dis", preset: FlowPreset = "medium",
-                 scale: float = 1.0, weights: str | Path | None = None) -> np.ndarray:
+                 scale: float = 1.0) -> np.ndarray:
     """Dense flow from image ``a`` to image ``b`` (same size), as ``(height, width, 2)`` float32.
 
-    A convenience over :func:`make_estimator`; estimators are kept between calls (a RAFT model
-    loads once per weights file).
+    A convenience over :func:`make_estimator`; estimators are kept between calls.
     """
-    key = (method, preset, scale, str(weights) if weights is not None else None)
+    key = (method, preset, scale)
     estimator = _ESTIMATORS.get(key)
     if estimator is None:
-        estimator = _ESTIMATORS[key] = make_estimator(method, preset, scale, weights)
+        estimator = _ESTIMATORS[key] = make_estimator(method, preset, scale)
     return estimator(a, b)

@@ -1,7 +1,9 @@
 """From a project to a graph of nodes, each with a content-derived cache key.
 
 Node ids follow the project file: ``assets.NAME``, ``shots.NAME.source``, ``shots.NAME.steps[i]``
-(or ``shots.NAME.ID`` for a step with an ``id``), ``edit``, ``deliverables.NAME``.
+(or ``shots.NAME.ID`` for a step with an ``id``), ``edit``, ``deliverables.NAME``. A step given as a
+param of another (``masked``'s ``apply``) is a node of its own, ``<that step's id>.apply``, computed
+inside it (never cached on its own) but keyed like any step.
 """
 
 from __future__ import annotations
@@ -11,18 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from shotgraph.errors import MediaError, UserError
+from shotgraph.errors import MediaError, ParamError, ProjectError, UserError
 from shotgraph.graph.hashing import FileHasher, canonical, iter_refs, sha256_json
-from shotgraph.graph.project import STEP_KEYS, Project, pydantic_error
+from shotgraph.graph.project import STEP_KEYS, Project
 from shotgraph.graph.yamlfile import Loc
+from shotgraph.finish.delivery import CONTAINERS
 from shotgraph.media.encode import container_for
-from shotgraph.media.images import is_image_sequence, list_sequence
-from shotgraph.ops.registry import OpKind, OpSpec, get_op
-from shotgraph.params import ClipRef, FileRef
+from shotgraph.media.inputs import input_file
+from shotgraph.ops.registry import OpKind, OpSpec, get_op, validate
+from shotgraph.params import ClipRef, FileRef, StepRef
+from shotgraph.validation import dotted
 
-_CONTAINER_PARAM = {"mp4": "mp4", "mov": "mov", "matroska": "mkv", "webm": "webm", "mxf": "mxf"}
 
 
 @dataclass
@@ -110,30 +113,56 @@ class Graph:
             raise doc.error(loc + ("op",), f"{op.name!r} transforms a clip, so it cannot be a shot's source")
         if previous is not None and op.kind == OpKind.SOURCE:
             raise doc.error(loc + ("op",), f"{op.name!r} makes a new clip, so it can only be a shot's source")
-        values = {k: v for k, v in raw.items() if k not in STEP_KEYS}
-        for param, setting in op.project_defaults.items():
-            if values.get(param) is None:
-                values[param] = getattr(self.spec, setting)
-        try:
-            params = op.params.model_validate(values)
-        except ValidationError as error:
-            raise pydantic_error(doc, loc, error) from None
-        seed = raw.get("seed")
-        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63):
-            raise doc.error(loc + ("seed",), "seed must be a whole number from 0 to 2**63 - 1")
-        if op.seeded and seed is None:
-            seed = derive_seed(base_seed if base_seed is not None else self.spec.seed, node_id)
+        params = self._validate(op, {k: v for k, v in raw.items() if k not in STEP_KEYS}, loc)
+        seed = self._seed(op, raw.get("seed"), loc, node_id, base_seed)
         cache = raw.get("cache", op.cached)
         if not isinstance(cache, bool):
             raise doc.error(loc + ("cache",), "cache must be true or false")
-        node = Node(node_id, op, params, loc, previous, seed=seed if op.seeded else None, cache=cache)
-        for ref_loc, ref in iter_refs(params):
+        return self._add_node(Node(node_id, op, params, loc, previous, seed=seed, cache=cache), owner, base_seed)
+
+    def _validate(self, op: OpSpec, values: dict[str, Any], loc: Loc) -> BaseModel:
+        """The registry's validation, its error pointing at the field's line in the project file."""
+        settings = {"fps": self.spec.fps, "width": self.spec.width, "height": self.spec.height}
+        try:
+            return validate(op, values, lambda field: dotted(loc + field), settings)
+        except ParamError as error:
+            raise ProjectError(f"{self.document.where(loc + error.loc)}: {error}") from None
+
+    def _seed(self, op: OpSpec, given: Any, loc: Loc, node_id: str, base_seed: int | None) -> int | None:
+        if given is not None and (not isinstance(given, int) or isinstance(given, bool) or not 0 <= given < 2**63):
+            raise self.document.error(loc + ("seed",), "seed must be a whole number from 0 to 2**63 - 1")
+        if not op.seeded:
+            return None
+        return given if given is not None else derive_seed(base_seed if base_seed is not None else self.spec.seed, node_id)
+
+    def _add_node(self, node: Node, owner: str, base_seed: int | None) -> str:
+        """Record ``node`` with its references resolved, its nested steps as nodes of their own."""
+        updates = {}
+        for field_name in node.op.nested_fields:
+            ref = getattr(node.params, field_name)
+            if isinstance(ref, StepRef):
+                inner_id = self._nested(node, field_name, ref, owner, base_seed)
+                updates[field_name] = ref.model_copy(update={"node": inner_id})
+                node.refs[inner_id] = inner_id
+        if updates:
+            node.params = node.params.model_copy(update=updates)
+        for ref_loc, ref in iter_refs(node.params):
             if isinstance(ref, ClipRef):
-                node.refs[str(ref)] = self._clip_ref(str(ref), loc + ref_loc)
+                node.refs[str(ref)] = self._clip_ref(str(ref), node.loc + ref_loc)
             elif isinstance(ref, FileRef):
-                node.files[str(ref)] = self._file_ref(str(ref), loc + ref_loc)
-        self.nodes[node_id] = node
-        return node_id
+                node.files[str(ref)] = self._file_ref(str(ref), node.loc + ref_loc)
+        self.nodes[node.id] = node
+        return node.id
+
+    def _nested(self, outer: Node, field_name: str, ref: StepRef, owner: str, base_seed: int | None) -> str:
+        """The node computing ``outer``'s nested step: on ``outer``'s input (a filter) or on nothing
+        (a source making a layer), inside ``outer``'s computation (not cached on its own)."""
+        inner = get_op(ref.op)
+        loc = outer.loc + (field_name,)
+        seed = self._seed(inner, ref.seed, loc, f"{outer.id}.{field_name}", base_seed)
+        primary = outer.primary if inner.kind == OpKind.FILTER else None
+        return self._add_node(Node(f"{outer.id}.{field_name}", inner, ref.params, loc, primary, seed=seed,
+                                   cache=False), owner, base_seed)
 
     def _clip_ref(self, name: str, loc: Loc) -> str:
         if name in self.spec.shots:
@@ -156,14 +185,10 @@ class Graph:
             path = self.project.resolve_path(self.spec.asset(ref).path)
         else:
             path = self.project.resolve_path(ref)
-        if is_image_sequence(path) and not path.is_file():
-            try:
-                list_sequence(path)
-            except MediaError as error:
-                raise self.document.error(loc, str(error)) from None
-        elif not path.is_file():
-            raise self.document.error(loc, f"file not found: {path}")
-        return path
+        try:
+            return input_file(path)
+        except MediaError as error:
+            raise self.document.error(loc, str(error)) from None
 
     def _deliverable(self, name: str, spec) -> None:
         loc = ("deliverables", name)
@@ -179,7 +204,7 @@ class Graph:
             raise self.document.error(loc + ("source",), f"no shot named {source!r} (or use 'edit')")
         export = self.project.resolve_path(spec.path)
         try:
-            container = _CONTAINER_PARAM[container_for(export)]
+            container = CONTAINERS[container_for(export)]
         except (UserError, KeyError) as error:
             raise self.document.error(loc + ("path",), str(error) if isinstance(error, UserError) else
                                       f"{export.suffix} is not a delivery format") from None
@@ -220,11 +245,9 @@ class Graph:
         return document
 
     def weights(self, node: Node) -> list[tuple[Path, str]]:
-        """The model weights the node will load, with their fingerprints (see ``OpSpec.weights``)."""
-        if node.op.weights is None:
-            return []
+        """The model weights the node will load, with their fingerprints (see ``OpSpec.weights_for``)."""
         if node.id not in self._weights:
-            self._weights[node.id] = [(path, self.hasher.fingerprint(path)) for path in node.op.weights(node.params)]
+            self._weights[node.id] = [(path, self.hasher.fingerprint(path)) for path in node.op.weights_for(node.params)]
         return self._weights[node.id]
 
     def canonical_params(self, node: Node) -> Any:

@@ -14,16 +14,13 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from shotgraph.errors import UserError
 from shotgraph.fsutil import copy_atomic
 from shotgraph.graph.build import Graph, Node
 from shotgraph.graph.cache import Cache
 from shotgraph.graph.hashing import sha256_file
 from shotgraph.graph.tasks import InputSpec, NodeTask, compute, worker_compute, worker_init
+from shotgraph.progress import Progress
 
 
 @dataclass
@@ -56,14 +53,14 @@ def default_jobs() -> int:
 
 
 class Executor:
-    def __init__(self, graph: Graph, cache: Cache, jobs: int | None = None, console: Console | None = None,
+    def __init__(self, graph: Graph, cache: Cache, jobs: int | None = None, progress: Progress | None = None,
                  threads: int | None = None):
         self.graph = graph
         self.cache = cache
         self.jobs = max(1, jobs or default_jobs())
         # Encoder threads are fixed per machine (not per -j) so encoded bytes do not depend on -j.
         self.threads = threads or default_jobs()
-        self.console = console or Console(stderr=True)
+        self.progress = progress or Progress()
 
     # -- planning ----------------------------------------------------------------------------
     def plan(self, targets: list[str], force: bool = False) -> list[PlanRow]:
@@ -159,7 +156,7 @@ class Executor:
         if force:
             for node_id in to_run:  # recompute: drop the old entries first
                 self.cache.remove(self.graph.key(node_id))
-        with _ProgressDisplay(self.console, len(to_run)) as display:
+        with _ProgressDisplay(self.progress, len(to_run)) as display:
             if self.jobs == 1 or len(to_run) == 1:
                 for node_id in to_run:  # already in dependency order
                     result = compute(self._task(node_id, states, force), display.update)
@@ -230,7 +227,7 @@ class Executor:
             self._export_sidecars(meta, key, dest)
             report.exports.append({"deliverable": node_id.removeprefix("deliverables."), "path": str(dest),
                                    "sha256": digest, "bytes": source.stat().st_size, "written": not unchanged})
-            self.console.print(f"[green]✓[/] {escape(str(dest))}" + ("" if not unchanged else " [dim](unchanged)[/]"))
+            self.progress.note(f"✓ {dest}" + ("" if not unchanged else " (unchanged)"))
 
     def _export_sidecars(self, meta: dict, key: str, dest) -> None:
         """Other files a deliverable made (e.g. its validation report) go beside it as
@@ -249,19 +246,16 @@ def _drain(progress_queue, display: "_ProgressDisplay") -> None:
 
 
 class _ProgressDisplay:
-    """Rich progress: one bar for the run, one per node being computed; a line per finished node."""
+    """A task for the run (nodes done), one per node being computed, a line per finished node."""
 
-    def __init__(self, console: Console, total_nodes: int):
-        self.console = console
-        self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True, disable=not console.is_terminal,
-        )
-        self.overall = self.progress.add_task("nodes", total=total_nodes)
-        self.tasks: dict[str, int] = {}
+    def __init__(self, progress: Progress, total_nodes: int):
+        self.progress = progress
+        self.total_nodes = total_nodes
+        self.tasks = {}
 
     def __enter__(self):
         self.progress.__enter__()
+        self.overall = self.progress.add("nodes", self.total_nodes)
         return self
 
     def __exit__(self, *exc):
@@ -269,15 +263,15 @@ class _ProgressDisplay:
 
     def update(self, node_id: str, done: int, total: int) -> None:
         if node_id not in self.tasks:
-            self.tasks[node_id] = self.progress.add_task(f"  {node_id}", total=max(total, 1))
-        self.progress.update(self.tasks[node_id], completed=done, total=max(total, 1))
+            self.tasks[node_id] = self.progress.add(node_id, total)
+        self.tasks[node_id].update(done, total)
 
     def finished(self, result: dict) -> None:
         node_id = result["node"]
         if node_id in self.tasks:
-            self.progress.remove_task(self.tasks.pop(node_id))
-        self.progress.advance(self.overall)
+            self.progress.remove(self.tasks.pop(node_id))
+        self.overall.update(self.overall.done + 1)
         if result["status"] == "computed":
-            self.console.print(f"[green]✓[/] {node_id} [dim]{result['seconds']:.1f}s, {result['frames']} frames[/]")
+            self.progress.note(f"✓ {node_id} {result['seconds']:.1f}s, {result['frames']} frames")
         else:
-            self.console.print(f"[dim]· {node_id} (computed by another run)[/]")
+            self.progress.note(f"· {node_id} (computed by another run)")

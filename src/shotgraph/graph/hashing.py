@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shotgraph.fsutil import write_bytes_atomic
-from shotgraph.params import ClipRef, FileRef
+from shotgraph.params import ClipRef, FileRef, StepRef
 
 CHUNK = 1 << 20
 LARGE_WEIGHTS = 1 << 30
@@ -90,7 +90,10 @@ class FileHasher:
 
 
 def canonical(value: Any, file_hash: Callable[[str], str], clip_key: Callable[[str], str]) -> Any:
-    """A JSON-ready, order-independent form of a params model with refs replaced by hashes/keys."""
+    """A JSON-ready, order-independent form of a params model with refs replaced by hashes/keys
+    (a nested step by the key of the node computing it: its op, version, params, seed, weights)."""
+    if isinstance(value, StepRef):
+        return {"step": clip_key(value.node)}
     if isinstance(value, BaseModel):
         return {name: canonical(getattr(value, name), file_hash, clip_key) for name in type(value).model_fields}
     if isinstance(value, FileRef):
@@ -111,9 +114,12 @@ def canonical(value: Any, file_hash: Callable[[str], str], clip_key: Callable[[s
 
 
 def iter_refs(value: Any, loc: tuple = ()):
-    """Yield ``(loc, ref)`` for every ClipRef / FileRef inside a params model."""
+    """Yield ``(loc, ref)`` for every ClipRef / FileRef inside a params model (not inside nested
+    steps: those are the refs of the nested step's own node)."""
     if isinstance(value, (ClipRef, FileRef)):
         yield loc, value
+    elif isinstance(value, StepRef):
+        return
     elif isinstance(value, BaseModel):
         for name, field in type(value).model_fields.items():
             yield from iter_refs(getattr(value, name), loc + (field.alias or name,))

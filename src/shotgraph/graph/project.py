@@ -44,6 +44,7 @@ from shotgraph.graph.yamlfile import LocatedDocument, Loc, load_yaml
 from shotgraph.media.encode import AudioEncoding, VideoEncoding
 from shotgraph.finish.presets import Fit, LoudnessTarget
 from shotgraph.params import Fps
+from shotgraph.validation import dotted, explain, first_problem
 
 SCHEMA_VERSION = 1
 STEP_KEYS = ("op", "id", "seed", "cache")
@@ -122,20 +123,11 @@ class ProjectSpec(BaseModel):
         return AssetSpec(path=spec) if isinstance(spec, str) else spec
 
 
-def pydantic_error(document: LocatedDocument, prefix: Loc, error: ValidationError) -> ProjectError:
+def pydantic_error(document: LocatedDocument, prefix: Loc, error: ValidationError,
+                   model: type[BaseModel] | None = None) -> ProjectError:
     """The first validation error as one line naming file, line and field (plus a count of others)."""
-    errors = error.errors(include_url=False)
-    first = errors[0]
-    loc = prefix + tuple(first["loc"])
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        message = f"unknown field {loc[-1]!r}"
-    elif first["type"] == "missing":
-        message = f"field {loc[-1]!r} is required"
-    elif first["type"].startswith(("value_error", "assertion_error")):
-        message = message.removeprefix("Value error, ")
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return document.error(loc, message + more)
+    first = explain(error, model)[0]
+    return ProjectError(f"{document.where(prefix + first.loc)}: {first_problem(error, model, lambda loc: dotted(prefix + loc))}")
 
 
 class Project:
@@ -158,7 +150,7 @@ class Project:
         try:
             spec = ProjectSpec.model_validate(document.data)
         except ValidationError as error:
-            raise pydantic_error(document, (), error) from None
+            raise pydantic_error(document, (), error, ProjectSpec) from None
         return cls(document, spec)
 
     def resolve_path(self, text: str) -> Path:

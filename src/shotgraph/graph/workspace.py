@@ -14,8 +14,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
-
 from shotgraph.errors import UserError
 from shotgraph.graph.build import Graph
 from shotgraph.graph.cache import Cache
@@ -24,6 +22,7 @@ from shotgraph.graph.hashing import FileHasher
 from shotgraph.graph.manifest import build_manifest, load_manifest, write_manifest
 from shotgraph.graph.project import Project
 from shotgraph.graph.yamlfile import LocatedDocument
+from shotgraph.progress import Progress
 
 
 def default_cache_dir(work_dir: Path) -> Path:
@@ -53,14 +52,14 @@ class Workspace:
         cache = Cache(Path(cache_dir) if cache_dir else default_cache_dir(project.work_dir))
         return cls(project, graph, cache, hasher)
 
-    def executor(self, jobs: int | None = None, console: Console | None = None) -> Executor:
-        return Executor(self.graph, self.cache, jobs, console)
+    def executor(self, jobs: int | None = None, progress: Progress | None = None) -> Executor:
+        return Executor(self.graph, self.cache, jobs, progress)
 
     def run(self, targets: list[str] | None = None, jobs: int | None = None, force: bool = False,
-            console: Console | None = None, argv: list[str] | None = None) -> tuple[RunReport, Path]:
+            progress: Progress | None = None, argv: list[str] | None = None) -> tuple[RunReport, Path]:
         """Run the targets (default: every deliverable) and write the run manifest."""
         node_targets = self.graph.resolve_targets(targets)
-        executor = self.executor(jobs, console)
+        executor = self.executor(jobs, progress)
         try:
             executor.run(node_targets, force)
         finally:  # a failed or interrupted run gets a manifest too, saying so
@@ -82,7 +81,7 @@ class ReplayResult:
 
 
 def replay(manifest_path: Path | str, output_dir: Path | None = None, use_cache: bool = False,
-           jobs: int | None = None, console: Console | None = None) -> ReplayResult:
+           jobs: int | None = None, progress: Progress | None = None) -> ReplayResult:
     """Re-run exactly what a manifest recorded and compare the output hashes.
 
     The project document stored in the manifest is rebuilt (the project file may have changed
@@ -117,7 +116,7 @@ def replay(manifest_path: Path | str, output_dir: Path | None = None, use_cache:
                     node.export = Path(output_dir) / node.export.name
         recorded_nodes = {n["id"]: n for n in manifest["nodes"]}
         key_changes = [n for n, rec in recorded_nodes.items() if n in graph.nodes and graph.key(n) != rec["key"]]
-        report, path = workspace.run(manifest["targets"], jobs, force=False, console=console,
+        report, path = workspace.run(manifest["targets"], jobs, force=False, progress=progress,
                                      argv=["shotgraph", "replay", str(manifest_path)])
         identical, different = [], []
         for node_id, rec in recorded_nodes.items():

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from shotgraph.errors import ProjectError
+from shotgraph.validation import Loc, dotted
 
-Loc = tuple[str | int, ...]
 
 
 @dataclass
@@ -36,18 +36,8 @@ class LocatedDocument:
         return f"{self.path}:{line}" if line else str(self.path)
 
     def error(self, loc: Loc, message: str) -> ProjectError:
-        dotted = format_loc(loc)
-        return ProjectError(f"{self.where(loc)}: {dotted + ': ' if dotted else ''}{message}")
-
-
-def format_loc(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += ("." if text else "") + str(part)
-    return text
+        field = dotted(loc)
+        return ProjectError(f"{self.where(loc)}: {field + ': ' if field else ''}{message}")
 
 
 def load_yaml(path: Path | str) -> LocatedDocument:
@@ -94,7 +84,7 @@ def _record_lines(node: yaml.Node, loc: Loc, document: LocatedDocument) -> None:
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise ProjectError(
-                    f"{document.path}:{line}: {format_loc(loc + (key,))}: duplicate key "
+                    f"{document.path}:{line}: {dotted(loc + (key,))}: duplicate key "
                     f"(first on line {seen[key]})"
                 )
             seen[key] = line

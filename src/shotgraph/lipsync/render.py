@@ -16,8 +16,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from shotgraph.backends.mediapipe_face import Face, FaceLandmarker, pick_face
 from shotgraph.clip import Clip, VideoInfo
+from shotgraph.lipsync.faces import Face, LandmarkerFactory, Landmarker, pick_face
 from shotgraph.lipsync.geometry import (INNER_LOWER, INNER_UPPER, OUTER_LOWER, OUTER_UPPER, FaceFrame, Pose,
                                         head_ring, head_transform, inner_gap, posed_landmarks)
 from shotgraph.lipsync.speech import SpeechFile
@@ -136,7 +136,7 @@ def smooth_landmarks(window: list[np.ndarray | None], weights: np.ndarray) -> np
 
 
 def tracked_faces(source: Clip, index_map: np.ndarray, start: int, stop: int, pick: FacePick,
-                  max_faces: int = 4) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+                  landmarkers: LandmarkerFactory, max_faces: int = 4) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
     """``(frame, landmarks or None)`` for output frames ``start..stop-1`` of ``source`` read through
     ``index_map``, landmarks smoothed over ``SMOOTH_RADIUS`` frames each side (bounded window)."""
     if start == stop:
@@ -152,7 +152,7 @@ def tracked_faces(source: Clip, index_map: np.ndarray, start: int, stop: int, pi
         window = [marks[i] if 0 <= i < len(marks) else None for i in range(at - radius, at + radius + 1)]
         return frames[at], smooth_landmarks(window, _SMOOTH_WEIGHTS)
 
-    with FaceLandmarker(max_faces) as landmarker:
+    with landmarkers(max_faces) as landmarker:
         window_start = first
         for k, frame in enumerate(frames_by_index(source, index_map[first:last]), first):
             source_index = int(index_map[k])
@@ -177,18 +177,19 @@ class LipsyncVideoClip(Clip):
     """A face video (stretched or cut to the audio by ``index_map``) with its mouth re-animated."""
 
     def __init__(self, source: Clip, index_map: np.ndarray, poses: list[Pose], speech: SpeechFile,
-                 pick: FacePick, max_faces: int = 4, name: str | None = None):
+                 pick: FacePick, landmarkers: LandmarkerFactory, max_faces: int = 4, name: str | None = None):
         video: VideoInfo = replace(source.video, n_frames=len(index_map))
         super().__init__(video, speech.info, name or source.name)
         self.source = source
         self.index_map = np.asarray(index_map, np.int64)
         self.poses = poses
         self.pick = pick
+        self.landmarkers = landmarkers
         self.max_faces = max_faces
         self.make_audio = speech_audio(speech)
 
     def _frames(self, start, stop):
-        faces = tracked_faces(self.source, self.index_map, start, stop, self.pick, self.max_faces)
+        faces = tracked_faces(self.source, self.index_map, start, stop, self.pick, self.landmarkers, self.max_faces)
         for k, (frame, points) in enumerate(faces, start):
             if points is None:
                 yield frame  # no face here: the frame passes through untouched
@@ -199,7 +200,7 @@ class LipsyncVideoClip(Clip):
         return self.make_audio(start, stop)
 
 
-def find_face(landmarker: FaceLandmarker, frame: np.ndarray, pick: FacePick, where: str) -> Face:
+def find_face(landmarker: Landmarker, frame: np.ndarray, pick: FacePick, where: str) -> Face:
     """The chosen face in ``frame``, or a clear error saying what was found instead."""
     from shotgraph.errors import MediaError, ParamError
 

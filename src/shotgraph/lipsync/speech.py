@@ -20,7 +20,8 @@ import numpy as np
 
 from shotgraph.clip import AudioInfo
 from shotgraph.errors import MediaError
-from shotgraph.media.audio import GAP_TOLERANCE_SECONDS, audio_stream_info, read_audio_file
+from shotgraph.media.audio import GAP_TOLERANCE_SECONDS, audio_stream_info
+from shotgraph.media.reader import read_audio_file
 from shotgraph.media.reader import open_input
 
 ANALYSIS_RATE = 16_000

@@ -16,6 +16,7 @@ import numpy as np
 
 from shotgraph.clip import AudioInfo, Clip
 from shotgraph.errors import MediaError
+from shotgraph.lipsync.faces import LandmarkerFactory, pick_face
 
 ENERGY_RANGE_DB = 40.0
 MIN_CONFIDENT_CORRELATION = 0.4
@@ -42,13 +43,12 @@ class SyncReport:
         return {**values, "confident": bool(self.confident)}
 
 
-def mouth_openings(clip: Clip, face_index: int = 0) -> np.ndarray:
+def mouth_openings(clip: Clip, landmarkers: LandmarkerFactory, face_index: int = 0) -> np.ndarray:
     """Inner-lip gap (mouth widths) of the chosen face in every frame; NaN where no face is found."""
-    from shotgraph.backends.mediapipe_face import FaceLandmarker, pick_face
     from shotgraph.lipsync.geometry import inner_gap
 
     openings = np.full(clip.n_frames, np.nan)
-    with FaceLandmarker(max(4, face_index + 1)) as landmarker:
+    with landmarkers(max(4, face_index + 1)) as landmarker:
         for k, frame in enumerate(clip.frames()):
             face = pick_face(landmarker.detect(frame), face_index)
             if face is not None:
@@ -59,7 +59,7 @@ def mouth_openings(clip: Clip, face_index: int = 0) -> np.ndarray:
 def speech_activity(clip: Clip) -> np.ndarray:
     """Speech energy under each frame, mapped to 0 (40 dB below the loud level) .. 1 (loud)."""
     from shotgraph.lipsync.speech import frame_energy_db
-    from shotgraph.media.audio import conform_audio
+    from shotgraph.clip import conform_audio
 
     mono = (chunk[0] for chunk in conform_audio(clip, AudioInfo(clip.audio.sample_rate, 1)))
     db = frame_energy_db(mono, clip.audio.sample_rate, clip.video.fps, clip.n_frames)
@@ -92,11 +92,13 @@ def best_lag(opening: np.ndarray, activity: np.ndarray, max_lag: int) -> tuple[f
     return lag, float(scores[peak]), float(scores[max_lag])
 
 
-def measure_sync(clip: Clip, face_index: int = 0, max_offset_ms: float = 500.0) -> SyncReport:
-    """The audio-visual offset of ``clip``'s chosen face (see the module docstring)."""
+def measure_sync(clip: Clip, landmarkers: LandmarkerFactory, face_index: int = 0,
+                 max_offset_ms: float = 500.0) -> SyncReport:
+    """The audio-visual offset of ``clip``'s chosen face (see the module docstring), its landmarks
+    found by ``landmarkers`` (e.g. :class:`shotgraph.backends.mediapipe.face.FaceLandmarker`)."""
     if clip.audio is None:
         raise MediaError(f"{clip.name} has no audio: nothing to check the mouth against")
-    openings = mouth_openings(clip, face_index)
+    openings = mouth_openings(clip, landmarkers, face_index)
     found = ~np.isnan(openings)
     if found.sum() < max(3, 0.5 * clip.n_frames):
         raise MediaError(f"{clip.name}: face {face_index} found in only {int(found.sum())} of {clip.n_frames} "

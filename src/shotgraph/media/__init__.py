@@ -1,8 +1,25 @@
-"""Media I/O on PyAV: streaming readers and writers, colour handling, probing, image sequences."""
+"""Media I/O on PyAV: streaming readers and writers, colour handling, probing, image sequences.
 
-from shotgraph.media.encode import AudioEncoding, VideoEncoding
-from shotgraph.media.images import read_image, write_image
-from shotgraph.media.reader import VideoFile, open_video
-from shotgraph.media.writer import write_clip
+The names below are loaded on first use, so that :mod:`shotgraph.clip` (which converts frames and
+audio with :mod:`.frames` and :mod:`.samples`) can import this package's leaf modules without
+importing the readers and writers that are built on clips.
+"""
 
-__all__ = ["AudioEncoding", "VideoEncoding", "VideoFile", "open_video", "read_image", "write_clip", "write_image"]
+from importlib import import_module
+
+_EXPORTS = {
+    "AudioEncoding": "shotgraph.media.encode",
+    "VideoEncoding": "shotgraph.media.encode",
+    "read_image": "shotgraph.media.images",
+    "write_image": "shotgraph.media.images",
+    "VideoFile": "shotgraph.media.reader",
+    "open_video": "shotgraph.media.reader",
+    "write_clip": "shotgraph.media.writer",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'shotgraph.media' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -1,24 +1,40 @@
 """Frames for encoders: ``av.VideoFrame`` objects in the encoder's pixel format.
 
-:func:`encoder_frames` asks a clip for frames straight from its decoder (see
-:meth:`shotgraph.clip.Clip.direct_frames`) and converts RGB arrays only where pixels were
-computed. Untouched video then goes YUV -> YUV in one swscale pass, as in ffmpeg, instead of
+:meth:`shotgraph.clip.Clip.encoder_frames` asks a clip for frames straight from its decoder
+(:meth:`~shotgraph.clip.Clip.direct_frames`) and converts RGB arrays with :func:`to_video_frame`
+only where pixels were computed. Untouched video then goes YUV -> YUV in one swscale pass, as in ffmpeg, instead of
 YUV -> RGB -> YUV.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from dataclasses import dataclass
 
 import av
 import numpy as np
 from av.video.reformatter import Interpolation
 
-from shotgraph.clip import Clip, FrameTarget
 from shotgraph.media.colour import has_alpha
 
 SWS_THREADS = os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class FrameTarget:
+    """What a consumer wants from :meth:`Clip.direct_frames`.
+
+    ``pix_fmt`` None asks for RGB(A) uint8 arrays (like :meth:`Clip.frames`), otherwise for
+    ``av.VideoFrame`` objects in that encoder pixel format (BT.709; limited range unless
+    ``full_range``). ``size`` asks for frames scaled to ``(width, height)`` (None: the clip's own
+    size), with the swscale filter ``interpolation``. Clips that only pass frames along forward
+    the request; clips that compute pixels decline it (or, for ``size=None``, convert their own).
+    """
+
+    pix_fmt: str | None = None
+    full_range: bool = False
+    size: tuple[int, int] | None = None
+    interpolation: str = "BICUBIC"
 
 
 def to_video_frame(array: np.ndarray, target: FrameTarget) -> av.VideoFrame:
@@ -48,15 +64,6 @@ def video_frame_to_array(frame: av.VideoFrame, target: FrameTarget) -> np.ndarra
         return frame.to_ndarray(format="rgb24")
     return frame.to_ndarray(format="rgb24", src_colorspace="ITU709",
                             src_color_range="JPEG" if target.full_range else "MPEG", dst_color_range="JPEG")
-
-
-def encoder_frames(clip: Clip, start: int, stop: int, target: FrameTarget) -> Iterator[av.VideoFrame]:
-    """Frames ``start`` .. ``stop`` of ``clip`` for an encoder: direct from the decoder when the
-    clip can, else its RGB frames converted."""
-    direct = clip.direct_frames(start, stop, target)
-    if direct is not None:
-        return direct
-    return (to_video_frame(array, target) for array in clip.frames(start, stop))
 
 
 def flatten_alpha(rgba: np.ndarray) -> np.ndarray:

@@ -9,18 +9,18 @@ same clock, with time zero at the first video frame.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
-
-from shotgraph.clip import Clip, VideoInfo, nearest_frame_map, parse_fps
-from shotgraph.errors import MediaError
-from shotgraph.media.audio import audio_stream_info, decode_audio
 from av.video.reformatter import Colorspace
 
+from shotgraph.clip import AudioInfo, Clip, VideoInfo, exact_length, nearest_frame_map, parse_fps
+from shotgraph.errors import MediaError
+from shotgraph.media.audio import audio_stream_info, decode_audio
 from shotgraph.media.colour import ColourTags, decode_conversion, has_alpha, is_rgb_format, tags_of
 
 COMMON_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30),
@@ -281,3 +281,26 @@ def open_video(path: Path | str, fps=None, audio: bool = True) -> Clip:
     if path.suffix.lower() in IMAGE_SUFFIXES:
         raise MediaError(f"{path} is a still image: use the `still` source to make a clip from it")
     return VideoFile(path, fps=fps, audio=audio)
+
+
+def read_audio_file(path: Path, info: AudioInfo | None = None, stream_index: int = 0):
+    """Open an audio-only (or any) file's audio: returns ``(info, total_samples, read(start, stop))``."""
+    container = open_input(path)
+    with container:
+        if not container.streams.audio:
+            raise MediaError(f"{path} has no audio stream")
+        stream = container.streams.audio[stream_index]
+        info = info or audio_stream_info(stream)
+        origin = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        if stream.duration is not None:
+            seconds = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            seconds = container.duration / av.time_base - origin
+        else:
+            seconds = 0.0
+    total = round(seconds * info.sample_rate)
+
+    def read(start: int, stop: int) -> Iterator[np.ndarray]:
+        return exact_length(decode_audio(path, stream_index, origin, info, start, stop), stop - start, info.channels)
+
+    return info, total, read

@@ -10,8 +10,6 @@ complete.
 from __future__ import annotations
 
 import math
-import queue
-import threading
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -19,17 +17,17 @@ from pathlib import Path
 import av
 import numpy as np
 
-from shotgraph.clip import AudioInfo, Clip, FrameTarget, samples_for_frames
+from shotgraph.background import run_ahead
+from shotgraph.clip import AudioInfo, Clip, conform_audio, samples_for_frames
 from shotgraph.errors import MediaError
 from shotgraph.fsutil import atomic_path, user_path
-from shotgraph.media.audio import conform_audio, layout_name, to_av_frame
 from shotgraph.media.colour import tag_bt709
-from shotgraph.media.frames import encoder_frames
 from shotgraph.media.encode import AudioEncoding, EncodingPlan, VideoEncoding, plan_encoding
+from shotgraph.media.frames import FrameTarget
 from shotgraph.media.images import is_image_sequence, write_image_sequence
+from shotgraph.media.samples import layout_name, to_av_frame
 
 QUEUE_FRAMES = 8
-_DONE = object()
 
 ProgressCallback = Callable[[int], None]
 
@@ -65,38 +63,9 @@ def _encode(clip: Clip, path: Path, plan: EncodingPlan, on_frame, metadata) -> N
     with container:
         for key, value in metadata.items():
             container.metadata[key] = value
-        vstream = container.add_stream(plan.video_codec, rate=fps)
-        vstream.width, vstream.height = clip.video.width, clip.video.height
-        vstream.pix_fmt = plan.pix_fmt
-        vstream.codec_context.time_base = Fraction(1) / fps
-        vstream.options = plan.video_options
-        if plan.bit_rate:
-            vstream.bit_rate = plan.bit_rate
-        if plan.gop:
-            vstream.codec_context.gop_size = plan.gop
-        if plan.video_codec in ("libx264", "libx265", "libx264rgb", "libsvtav1", "libvpx-vp9"):
-            vstream.thread_type = "AUTO"
-        if plan.yuv:
-            tag_bt709(vstream.codec_context, plan.full_range)
-        else:
-            vstream.codec_context.color_primaries = 1
-            vstream.codec_context.color_trc = 1
-            vstream.codec_context.colorspace = 0  # RGB
-            vstream.codec_context.color_range = 2
-
-        astream = None
-        audio_target = None
-        if plan.audio_codec and clip.audio is not None:
-            audio_target = AudioInfo(
-                plan.audio_sample_rate or clip.audio.sample_rate, plan.audio_channels or clip.audio.channels
-            )
-            astream = container.add_stream(plan.audio_codec, rate=audio_target.sample_rate)
-            astream.layout = layout_name(audio_target.channels)
-            if plan.audio_bit_rate:
-                astream.bit_rate = plan.audio_bit_rate
-
-        frames = _ConvertedFrames(clip, plan)
-        audio_feed = _AudioFeed(clip, audio_target) if astream is not None else None
+        vstream = add_video_stream(container, plan, clip.video.width, clip.video.height, fps)
+        astream, audio_feed = add_audio_stream(container, plan, clip)
+        frames = encoder_frames_ahead(clip, plan)
 
         def mux_video(packets) -> None:
             # x264's lookahead runs on its own thread, so how many packets one encode() call
@@ -105,7 +74,7 @@ def _encode(clip: Clip, path: Path, plan: EncodingPlan, on_frame, metadata) -> N
             for packet in packets:
                 container.mux(packet)
                 if audio_feed is not None and packet.dts is not None:
-                    until = math.floor(max(packet.dts * packet.time_base, 0) * audio_target.sample_rate)
+                    until = math.floor(max(packet.dts * packet.time_base, 0) * audio_feed.target.sample_rate)
                     container.mux(audio_feed.encode_until(astream, until))
 
         try:
@@ -126,57 +95,50 @@ def _encode(clip: Clip, path: Path, plan: EncodingPlan, on_frame, metadata) -> N
             frames.close()
 
 
-class _ConvertedFrames:
-    """Iterate a clip's frames as encoder-ready VideoFrames, produced on a background thread."""
-
-    def __init__(self, clip: Clip, plan: EncodingPlan):
-        self.clip = clip
-        self.plan = plan
-        self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._produce, name="shotgraph-frames", daemon=True)
-        self.thread.start()
-
-    def _produce(self) -> None:
-        plan = self.plan
-        target = FrameTarget(plan.pix_fmt, plan.full_range)
-        try:
-            for item in encoder_frames(self.clip, 0, self.clip.n_frames, target):
-                while not self.stop.is_set():
-                    try:
-                        self.queue.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if self.stop.is_set():
-                    return
-            self._put_final(_DONE)
-        except BaseException as error:  # noqa: BLE001 - handed to the consumer thread
-            self._put_final(error)
-
-    def _put_final(self, item) -> None:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def __iter__(self):
-        while True:
-            item = self.queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=5)
+def add_video_stream(container, plan: EncodingPlan, width: int, height: int, fps: Fraction):
+    """The output's video stream, set up as ``plan`` says (codec, size, rate, options, bitrate,
+    GOP, colour tags): the one set-up for the writer and for smart render's stream-copy joins."""
+    vstream = container.add_stream(plan.video_codec, rate=fps)
+    vstream.width, vstream.height = width, height
+    vstream.pix_fmt = plan.pix_fmt
+    vstream.codec_context.time_base = Fraction(1) / fps
+    vstream.options = dict(plan.video_options)
+    if plan.bit_rate:
+        vstream.bit_rate = plan.bit_rate
+    if plan.gop:
+        vstream.codec_context.gop_size = plan.gop
+    if plan.video_codec in ("libx264", "libx265", "libx264rgb", "libsvtav1", "libvpx-vp9"):
+        vstream.thread_type = "AUTO"
+    if plan.yuv:
+        tag_bt709(vstream.codec_context, plan.full_range)
+    else:
+        vstream.codec_context.color_primaries = 1
+        vstream.codec_context.color_trc = 1
+        vstream.codec_context.colorspace = 0  # RGB
+        vstream.codec_context.color_range = 2
+    return vstream
 
 
-class _AudioFeed:
+def add_audio_stream(container, plan: EncodingPlan, clip: Clip):
+    """``(stream, AudioFeed)`` for the clip's audio in the plan's format, or ``(None, None)``."""
+    if not plan.audio_codec or clip.audio is None:
+        return None, None
+    target = AudioInfo(plan.audio_sample_rate or clip.audio.sample_rate, plan.audio_channels or clip.audio.channels)
+    astream = container.add_stream(plan.audio_codec, rate=target.sample_rate)
+    astream.layout = layout_name(target.channels)
+    if plan.audio_bit_rate:
+        astream.bit_rate = plan.audio_bit_rate
+    return astream, AudioFeed(clip, target)
+
+
+def encoder_frames_ahead(clip: Clip, plan: EncodingPlan):
+    """The clip's frames as encoder-ready VideoFrames, converted on a background thread while the
+    encoder works (a bounded queue: memory stays flat)."""
+    target = FrameTarget(plan.pix_fmt, plan.full_range)
+    return run_ahead(lambda: clip.encoder_frames(0, clip.n_frames, target), QUEUE_FRAMES, "shotgraph-frames")
+
+
+class AudioFeed:
     """The clip's audio, conformed to the output format, handed to the encoder in step with video."""
 
     def __init__(self, clip: Clip, target: AudioInfo):

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from shotgraph.backends.base import BUILTIN
+from shotgraph.backends.depth.transformers_depth import TRANSFORMERS_DEPTH
 from shotgraph.clip import Clip, FunctionClip, VideoInfo, frames_for_seconds, parse_fps
 from shotgraph.errors import BackendUnavailableError, MissingWeightsError, ParamError
 from shotgraph.media.images import IMAGE_SUFFIXES, read_image
@@ -30,7 +32,7 @@ from shotgraph.motion.camera import CameraPath, Fit, Framing, Mode, Motion, path
 from shotgraph.motion.depthmap import DepthFormat, fit_to, read_depth_image, values_to_depth
 from shotgraph.motion.render3d import DepthScene
 from shotgraph.motion.texture import Border, Filter, MipTexture
-from shotgraph.ops.registry import BUILTIN, OpKind, op
+from shotgraph.ops.registry import OpKind, op, python_params
 from shotgraph.params import ClipRef, FileRef, Fps
 from shotgraph.schedule import Interpolation, ScheduleError, ScheduleText, parse_schedule
 
@@ -275,12 +277,8 @@ def animate(source: np.ndarray | Path | str | Clip, duration: float = 5.0, fps=2
         values["depth"] = str(depth)
     elif depth is not None:
         values["mode"] = values.get("mode", "3d")
-    try:
-        params = AnimateParams.model_validate(values)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        message = first["msg"].removeprefix("Value error, ")
-        raise ParamError(f"animate: {'.'.join(map(str, first['loc']))}: {message}") from None
+        values["depth"] = "<given>"
+    params = python_params("animate", values)
     if isinstance(source, np.ndarray):
         image = source
     elif isinstance(source, Clip):
@@ -293,25 +291,15 @@ def animate(source: np.ndarray | Path | str | Clip, duration: float = 5.0, fps=2
     return build(params, image, Path(depth) if depth is not None else None)
 
 
-def _backends():
-    from shotgraph.backends.depth.transformers_depth import BACKEND
-
-    return (BUILTIN, BACKEND)
-
-
-def depth_weights(params: AnimateParams) -> list[Path]:
-    """The depth model a 3D move without a depth image will load (for the cache key)."""
-    if params.mode != "3d" or params.depth is not None:
-        return []
-    from shotgraph.backends.depth.transformers_depth import locate_model
-    from shotgraph.backends.weights import installed
-
-    return installed(lambda: locate_model(params.depth_model))
+def needs_depth_model(params: AnimateParams) -> bool:
+    """A 3D move without a depth image estimates depth with a model."""
+    return params.mode == "3d" and params.depth is None
 
 
 @op("animate", version=1, params=AnimateParams, kind=OpKind.SOURCE,
     summary="Keyframed 2D or depth-aware 3D camera moves over a still or another shot's frame.",
-    backends=_backends(), project_defaults={"fps": "fps"}, cli_inputs=("image",), weights=depth_weights)
+    backends=(BUILTIN, TRANSFORMERS_DEPTH), project_defaults={"fps": "fps"}, cli_inputs=("image",),
+    uses=lambda params: (BUILTIN.name, TRANSFORMERS_DEPTH.name) if needs_depth_model(params) else (BUILTIN.name,))
 def _run(inputs, params: AnimateParams, ctx):
     if params.clip is not None:
         image = source_image(params, clip=ctx.clip(params.clip))

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from shotgraph.clip import AudioInfo, Clip, ConcatClip
-from shotgraph.ops.fps import change_fps
+from shotgraph.media.retime import ConformMode, conform
 from shotgraph.ops.registry import OpKind, op
-from shotgraph.ops.resize import resize
 from shotgraph.params import ClipRef, Fps
-
-ConformMode = Literal["pad", "crop", "stretch"]
 
 
 class ConcatParams(BaseModel):
@@ -27,13 +22,6 @@ class ConcatParams(BaseModel):
     height: int | None = Field(None, gt=0)
     fps: Fps | None = Field(None, description="conform frame rate (default: the first clip's)")
     fit: ConformMode = Field("pad", description="how clips of another aspect are fitted")
-
-
-def conform(clip: Clip, width: int, height: int, fps: Fraction, fit: ConformMode = "pad") -> Clip:
-    """``clip`` at exactly ``width`` x ``height`` and ``fps``."""
-    if (clip.video.width, clip.video.height) != (width, height):
-        clip = resize(clip, width, height, mode=fit)
-    return change_fps(clip, fps)
 
 
 def concat(clips: Sequence[Clip], width: int | None = None, height: int | None = None,

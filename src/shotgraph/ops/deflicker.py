@@ -30,22 +30,24 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shotgraph.clip import Clip
 from shotgraph.errors import ParamError
-from shotgraph.flow.estimate import FlowEstimator, FlowMethod, FlowPreset, make_estimator
+from shotgraph.backends.flow import FLOW_BACKENDS, make_flow_estimator
+from shotgraph.flow.estimate import FlowEstimator, FlowPreset
 from shotgraph.flow.warp import consistency_mask, resize_flow, warp
-from shotgraph.ops.flow import FLOW_BACKENDS, ensure_backend
+from shotgraph.ops.flow import FlowBackend
 from shotgraph.ops.registry import OpKind, op
-from shotgraph.params import ClipRef, FileRef
+from shotgraph.params import ClipRef, FileRef, renamed
 
 
 class DeflickerParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    _earlier_spelling = renamed({"method": "backend"})  # project files of earlier versions
 
     source: ClipRef | None = Field(None, description="the video these frames were made from (better motion)")
     strength: float = Field(0.8, ge=0, le=1, description="how much of the motion-predicted previous output "
                             "to keep where it is reliable (0 = off)")
     tolerance: float = Field(24.0, gt=0, description="grey levels of disagreement treated as flicker; larger "
                              "differences are real changes and pass through")
-    method: FlowMethod = Field("dis", description="flow: dis | farneback | raft")
+    backend: FlowBackend = Field("dis", description="flow: dis | farneback | raft")
     preset: FlowPreset = Field("medium", description="flow preset")
     flow_scale: float = Field(0.5, gt=0.05, le=1.0, description="working resolution of the flow")
     weights: FileRef | None = Field(None, description="RAFT checkpoint (default: the models folder)")
@@ -159,19 +161,19 @@ class DeflickeredClip(Clip):
 
 
 def deflicker(clip: Clip, source: Clip | None = None, strength: float = 0.8, tolerance: float = 24.0,
-              method: FlowMethod = "dis", preset: FlowPreset = "medium", flow_scale: float = 0.5, weights=None,
+              backend: str = "dis", preset: FlowPreset = "medium", flow_scale: float = 0.5, weights=None,
               threads: int = 0, on_report: Callable[[WarpingErrorReport], None] | None = None) -> DeflickeredClip:
     """``clip`` with frame-to-frame flicker reduced (see the module docstring). ``source`` is the
     clip it was made from, if any (same frame count; any size). ``on_report`` receives the
     :class:`WarpingErrorReport` after a complete render; ``result.report`` holds the last one."""
-    estimator = make_estimator(method, preset, flow_scale, weights, threads)
+    estimator = make_flow_estimator(backend, preset, flow_scale, weights, threads)
     return DeflickeredClip(clip, estimator, source, strength, tolerance, on_report)
 
 
-def measure_warping_error(clip: Clip, guide: Clip | None = None, method: FlowMethod = "dis",
+def measure_warping_error(clip: Clip, guide: Clip | None = None, backend: str = "dis",
                           preset: FlowPreset = "medium", flow_scale: float = 0.5) -> float:
     """Mean warping error of ``clip`` (0-255), flow measured on ``guide`` if given (see module)."""
-    result = deflicker(clip, guide, strength=0.0, method=method, preset=preset, flow_scale=flow_scale)
+    result = deflicker(clip, guide, strength=0.0, backend=backend, preset=preset, flow_scale=flow_scale)
     for _ in result.frames():
         pass
     return result.report.mean_before
@@ -180,8 +182,7 @@ def measure_warping_error(clip: Clip, guide: Clip | None = None, method: FlowMet
 @op("deflicker", version=1, params=DeflickerParams, kind=OpKind.FILTER, backends=FLOW_BACKENDS,
     summary="Reduce frame-to-frame flicker of processed video with flow-warped previous frames.")
 def _run(inputs, params: DeflickerParams, ctx):
-    ensure_backend(FLOW_BACKENDS, params.method)
     source = ctx.clip(params.source) if params.source else None
     weights = ctx.file(params.weights) if params.weights else None
-    return deflicker(inputs[0], source, params.strength, params.tolerance, params.method, params.preset,
+    return deflicker(inputs[0], source, params.strength, params.tolerance, params.backend, params.preset,
                      params.flow_scale, weights, ctx.threads, on_report=lambda report: ctx.log(report.summary()))

@@ -27,9 +27,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from shotgraph.clip import Clip
-from shotgraph.errors import ParamError
 from shotgraph.flow import FlowPreset, compute_flow, warp
-from shotgraph.ops.registry import OpKind, op
+from shotgraph.ops.registry import OpKind, op, python_params
 
 MATCH_WINDOW = 5  # side of the box over which a neighbour's match is judged
 
@@ -133,20 +132,15 @@ class DenoiseClip(Clip):
         return self.source.audio_samples(start, stop)
 
 
-def denoise(
-    clip: Clip,
-    radius: int = 2,
-    strength: float = 1.0,
-    sigma: float | None = None,
-    flow: FlowPreset = "medium",
-    threads: int | None = None,
-) -> Clip:
-    """Temporally denoise ``clip`` (see the module docstring). Audio is untouched."""
-    try:
-        DenoiseParams(radius=radius, strength=strength, sigma=sigma, flow=flow)
-    except ValueError as error:
-        raise ParamError(f"denoise: {error}") from None
-    return DenoiseClip(clip, radius, strength, sigma, flow, threads or os.cpu_count() or 1)
+def denoise(clip: Clip, threads: int | None = None, **options) -> Clip:
+    """Temporally denoise ``clip`` (see the module docstring); ``options`` are :class:`DenoiseParams`
+    fields (checked here, once). Audio is untouched."""
+    return denoised(clip, python_params("denoise", options), threads)
+
+
+def denoised(clip: Clip, params: DenoiseParams, threads: int | None = None) -> Clip:
+    """The op's work on validated ``params``."""
+    return DenoiseClip(clip, params.radius, params.strength, params.sigma, params.flow, threads or os.cpu_count() or 1)
 
 
 @op(
@@ -157,4 +151,4 @@ def denoise(
     summary="Temporal denoising: neighbours aligned by optical flow, averaged where they match.",
 )
 def _run(inputs, params: DenoiseParams, ctx):
-    return denoise(inputs[0], params.radius, params.strength, params.sigma, params.flow, ctx.threads or None)
+    return denoised(inputs[0], params, ctx.threads or None)

@@ -4,7 +4,8 @@ Frame ``k`` of the result shows the motion from source frame ``k`` to ``k + 1`` 
 which has no successor, is white: no motion). Files are written one per frame pair:
 ``flow_00000.flo`` (or ``flow_00000_dx.png`` + ``_dy.png``) holds the flow 0→1, and with
 ``backward`` also ``back_00001.flo``, the flow 1→0. The functions themselves live in
-:mod:`shotgraph.flow` (``compute_flow``, ``warp``, ``consistency_mask``...) for other ops to use.
+:mod:`shotgraph.flow` (``compute_flow``, ``warp``, ``consistency_mask``...) for other code to use,
+the estimators in :mod:`shotgraph.backends.flow`.
 """
 
 from __future__ import annotations
@@ -18,38 +19,25 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from shotgraph.backends.raft import RAFT_SOURCE
+from shotgraph.backends.flow import FLOW_BACKENDS, make_flow_estimator
 from shotgraph.clip import Clip
-from shotgraph.flow.estimate import FlowEstimator, FlowMethod, FlowPreset, make_estimator
+from shotgraph.flow.estimate import FlowEstimator, FlowPreset
 from shotgraph.flow.io import write_flo, write_flow_png16
 from shotgraph.flow.visualise import flow_to_rgb
-from shotgraph.ops.registry import Backend, OpKind, op
-from shotgraph.params import FileRef
-
-# Re-exported: the flow API other ops import (``from shotgraph.ops.flow import compute_flow``).
-from shotgraph.flow import compute_flow, consistency_mask, warp  # noqa: F401,E402
+from shotgraph.flow.warp import resize_flow
+from shotgraph.ops.registry import OpKind, backend_names, op
+from shotgraph.params import FileRef, renamed
 
 FlowFormat = Literal["picture", "flo", "png16"]
 DEFAULT_SATURATION = 0.02  # of the frame diagonal: the speed shown at full colour by default
-
-# The flow methods as op backends; deflicker and interpolate offer the same ones.
-FLOW_BACKENDS = (
-    Backend("dis", "optical flow by OpenCV DIS (default; CPU, no model)"),
-    Backend("farneback", "optical flow by OpenCV Farneback (CPU, no model)"),
-    Backend("raft", "optical flow by RAFT (torch)", requires=("torch",), extra="torch",
-            weights=f"raft-things.pth from {RAFT_SOURCE} into <models>/raft/"),
-)
-
-
-def ensure_backend(backends: tuple[Backend, ...], name: str) -> None:
-    """A clear error if the chosen backend's optional dependencies are missing."""
-    next(b for b in backends if b.name == name).ensure()
+FlowBackend = backend_names(FLOW_BACKENDS)
 
 
 class FlowParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    _earlier_spelling = renamed({"method": "backend"})  # project files of earlier versions
 
-    method: FlowMethod = Field("dis", description="dis | farneback | raft")
+    backend: FlowBackend = Field("dis", description="dis | farneback | raft")
     preset: FlowPreset = Field("medium", description="ultrafast | fast | medium | fine (raft: iterations)")
     scale: float = Field(1.0, gt=0.05, le=1.0, description="working resolution, as a fraction of the frame size")
     weights: FileRef | None = Field(None, description="RAFT checkpoint (default: the models folder)")
@@ -87,8 +75,6 @@ class FlowPictureClip(Clip):
         self.max_motion = max_motion or DEFAULT_SATURATION * math.hypot(width, height)
 
     def _frames(self, start, stop):
-        from shotgraph.flow.warp import resize_flow
-
         width, height = self.video.width, self.video.height
         for _, forward, _ in pair_flows(self.source, self.estimator, start, stop):
             yield flow_to_rgb(resize_flow(forward, width, height), self.max_motion)
@@ -99,20 +85,18 @@ class FlowPictureClip(Clip):
         return self.source.audio_samples(start, stop)
 
 
-def flow_pictures(clip: Clip, method: FlowMethod = "dis", preset: FlowPreset = "medium", scale: float = 1.0,
+def flow_pictures(clip: Clip, backend: str = "dis", preset: FlowPreset = "medium", scale: float = 1.0,
                   weights=None, max_motion: float | None = None, threads: int = 0) -> Clip:
     """``clip``'s motion as a colour-wheel video of the same length (audio kept)."""
-    return FlowPictureClip(clip, make_estimator(method, preset, scale, weights, threads), max_motion)
+    return FlowPictureClip(clip, make_flow_estimator(backend, preset, scale, weights, threads), max_motion)
 
 
-def export_flow(clip: Clip, folder: Path, format: Literal["flo", "png16"] = "flo", method: FlowMethod = "dis",
+def export_flow(clip: Clip, folder: Path, format: Literal["flo", "png16"] = "flo", backend: str = "dis",
                 preset: FlowPreset = "medium", scale: float = 1.0, weights=None, backward: bool = False,
                 threads: int = 0, on_frame: Callable[[int], None] | None = None) -> list[str]:
     """Write the flow of every consecutive frame pair of ``clip`` into ``folder``; returns the
     file names (see the module docstring for the naming)."""
-    from shotgraph.flow.warp import resize_flow
-
-    estimator = make_estimator(method, preset, scale, weights, threads)
+    estimator = make_flow_estimator(backend, preset, scale, weights, threads)
     width, height = clip.video.width, clip.video.height
     folder.mkdir(parents=True, exist_ok=True)
     names: list[str] = []
@@ -149,23 +133,15 @@ class FlowFiles:
 
     def write(self, folder: Path, on_frame=None) -> list[str]:
         p = self.params
-        return export_flow(self.clip, folder, p.format, p.method, p.preset, p.scale, self.weights, p.backward,
+        return export_flow(self.clip, folder, p.format, p.backend, p.preset, p.scale, self.weights, p.backward,
                            self.threads, on_frame)
 
 
-def _weights(params) -> list[Path]:
-    """The RAFT / RIFE checkpoint from the models folder, when no file is given (for the cache key)."""
-    from shotgraph.backends.weights import motion_model_weights
-
-    return [] if params.weights else motion_model_weights(params.method)
-
-
-@op("flow", version=1, params=FlowParams, kind=OpKind.FILTER, weights=_weights, backends=FLOW_BACKENDS,
+@op("flow", version=1, params=FlowParams, kind=OpKind.FILTER, backends=FLOW_BACKENDS,
     summary="Optical flow of a video: colour-wheel pictures, or .flo / 16-bit PNG files.")
 def _run(inputs, params: FlowParams, ctx):
-    ensure_backend(FLOW_BACKENDS, params.method)
     weights = ctx.file(params.weights) if params.weights else None
     if params.format == "picture":
-        return flow_pictures(inputs[0], params.method, params.preset, params.scale, weights, params.max_motion,
+        return flow_pictures(inputs[0], params.backend, params.preset, params.scale, weights, params.max_motion,
                              ctx.threads)
     return FlowFiles(inputs[0], params, weights, ctx.threads)

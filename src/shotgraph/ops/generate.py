@@ -3,7 +3,7 @@
 ``generate`` is a source: text-to-video, image-to-video, or guided by a control video (depth,
 edges, pose guides from :mod:`shotgraph.ops.guides`). ``extend`` is a filter: it continues its input
 clip from the last frame. Shots longer than a model's clip are built segment by segment with the
-colour drift corrected at each join (:mod:`shotgraph.longshot`).
+colour drift corrected at each join (:mod:`shotgraph.generation.longshot`).
 
 Backends: ``svd`` (Stable Video Diffusion, image-to-video), ``cogvideox``, ``ltx``, ``wan`` (text-
 and image-to-video), ``animatediff`` (text-to-video, ControlNet guides), ``modelscope`` (text-to-
@@ -19,41 +19,29 @@ the output size itself (``resolution: output``).
 from __future__ import annotations
 
 import shutil
-import tempfile
 import weakref
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shotgraph.backends.diffusers.catalog import VIDEO_FAMILIES
 from shotgraph.backends.diffusers.loader import DType, Device, LoadOptions, Offload
-from shotgraph.backends.video import VideoBackend, VideoRequest
+from shotgraph.backends.hosted import LUMA, RUNWAY
 from shotgraph.clip import Clip, ConcatClip, frames_for_seconds
 from shotgraph.colour_match import ColourMatchMode
 from shotgraph.errors import ParamError
-from shotgraph.longshot import generate_shot
+from shotgraph.generation.longshot import generate_shot
+from shotgraph.generation.video import VideoBackend, VideoRequest
 from shotgraph.media.images import read_image
-from shotgraph.ops.registry import Backend, OpContext, OpKind, op
-from shotgraph.ops.resize import resize
+from shotgraph.media.resize import resize
+from shotgraph.ops.registry import OpContext, OpKind, backend_names, op, python_params, standalone_context
 from shotgraph.params import ClipRef, FileRef, Fps
 
-DIFFUSERS_REQUIRES = ("torch", "diffusers", "transformers", "accelerate")
-WEIGHTS = "a diffusers folder in $SHOTGRAPH_MODELS/diffusers/<org>/<name>, or the local Hugging Face cache"
-
-BACKENDS = (
-    Backend("wan", "Wan 2.1 text/image-to-video (diffusers)", DIFFUSERS_REQUIRES, "generate", WEIGHTS),
-    Backend("svd", "Stable Video Diffusion image-to-video (diffusers)", DIFFUSERS_REQUIRES, "generate", WEIGHTS),
-    Backend("cogvideox", "CogVideoX text/image-to-video (diffusers)", DIFFUSERS_REQUIRES, "generate", WEIGHTS),
-    Backend("ltx", "LTX-Video text/image-to-video (diffusers)", DIFFUSERS_REQUIRES, "generate", WEIGHTS),
-    Backend("animatediff", "AnimateDiff text-to-video + ControlNet guides (diffusers)", DIFFUSERS_REQUIRES,
-            "generate", WEIGHTS),
-    Backend("modelscope", "ModelScope text-to-video (diffusers)", DIFFUSERS_REQUIRES, "generate", WEIGHTS),
-    Backend("runway", "Runway API (your key in $RUNWAYML_API_SECRET)"),
-    Backend("luma", "Luma Dream Machine API (your key in $LUMAAI_API_KEY)"),
-)
-BackendName = Literal["wan", "svd", "cogvideox", "ltx", "animatediff", "modelscope", "runway", "luma"]
-HOSTED = ("runway", "luma")
+BACKENDS = (*VIDEO_FAMILIES, RUNWAY, LUMA)
+BackendName = backend_names(BACKENDS)
+HOSTED = (RUNWAY.name, LUMA.name)
 
 
 class ModelRuntime(BaseModel):
@@ -148,11 +136,14 @@ class ExtendParams(GenerationSettings, Length):
         return self
 
 
+def backend_name(settings: GenerationSettings, has_image: bool) -> str:
+    """The backend ``settings`` choose: theirs, else ``svd`` for an image and ``wan`` for a prompt."""
+    return settings.backend or ("svd" if has_image else "wan")
+
+
 def make_backend(settings: GenerationSettings, has_image: bool, threads: int = 0) -> VideoBackend:
-    """The backend object for ``settings`` (checking its dependencies are installed)."""
-    name = settings.backend or ("svd" if has_image else "wan")
-    spec = next(b for b in BACKENDS if b.name == name)
-    spec.ensure()
+    """The backend object for ``settings`` (the registry has checked its dependencies are installed)."""
+    name = backend_name(settings, has_image)
     if name not in ("animatediff",) and (settings.motion_adapter or settings.controlnet):
         raise ParamError(f"motion_adapter / controlnet are animatediff settings; backend is {name}")
     if name in HOSTED:
@@ -212,16 +203,6 @@ def generate_shot_from_params(params: GenerateParams, ctx: OpContext) -> Clip:
     return resize(_run_shot(params, backend, base, total, ctx), out_w, out_h, mode="crop")
 
 
-def python_context(seed: int, work_dir: Path | None, log, name: str = "generate") -> tuple[OpContext, Path]:
-    """An op context for calling an op from Python: files and clips are paths, scratch space is
-    ``work_dir`` (a new temporary folder when None; see :func:`owning`)."""
-    from shotgraph.media.reader import open_video
-
-    folder = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix=f"shotgraph-{name}-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return OpContext(name, seed, folder, lambda ref: open_video(ref), lambda ref: Path(ref), log=log), folder
-
-
 def owning(clip: Clip, folder: Path, temporary: bool) -> Clip:
     """``clip``, removing the temporary ``folder`` its frames are read from once it is gone."""
     if temporary:  # the segments live there until the clip is gone
@@ -234,21 +215,12 @@ def generate(prompt: str = "", image: str | Path | None = None, *, seed: int = 0
     """Generate a shot: ``generate("a red fox in snow", backend="ltx", duration=4, seed=7)``.
 
     ``settings`` are :class:`GenerateParams` fields (backend, model, width, height, fps, duration,
-    frames, steps, memory savers...). The clip reads its frames from files in ``work_dir`` (a
-    temporary folder, removed with the clip, when not given).
+    frames, steps, memory savers...), checked here, once. The clip reads its frames from files in
+    ``work_dir`` (a temporary folder, removed with the clip, when not given).
     """
-    params = validate(GenerateParams, dict(settings, prompt=prompt, image=None if image is None else str(image)))
-    ctx, folder = python_context(seed, work_dir, log)
-    return owning(generate_shot_from_params(params, ctx), folder, work_dir is None)
-
-
-def validate(model: type[BaseModel], values: dict) -> BaseModel:
-    try:
-        return model.model_validate(values)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in first["loc"]) or model.__name__
-        raise ParamError(f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
+    params = python_params("generate", dict(settings, prompt=prompt, image=None if image is None else str(image)))
+    ctx = standalone_context("generate", seed, work_dir, log)
+    return owning(generate_shot_from_params(params, ctx), ctx.work_dir, work_dir is None)
 
 
 def extend_from_params(clip: Clip, params: ExtendParams, ctx: OpContext) -> Clip:
@@ -271,43 +243,24 @@ def extend_from_params(clip: Clip, params: ExtendParams, ctx: OpContext) -> Clip
 def extend(clip: Clip, *, seed: int = 0, work_dir: str | Path | None = None, log=print, **settings) -> Clip:
     """``clip`` continued from its last frame: ``extend(clip, backend="svd", duration=3)``.
 
-    ``settings`` are :class:`ExtendParams` fields; the added frames are colour-matched to ``clip``.
+    ``settings`` are :class:`ExtendParams` fields (checked here, once); the added frames are
+    colour-matched to ``clip``.
     """
-    params = validate(ExtendParams, settings)
-    ctx, folder = python_context(seed, work_dir, log)
-    return owning(extend_from_params(clip, params, ctx), folder, work_dir is None)
-
-
-def _weights(params: GenerationSettings) -> list[Path]:
-    """Every diffusers model folder the params may load (each mode's weights and components)."""
-    from shotgraph.backends.weights import installed
-
-    name = params.backend
-    if name in HOSTED:
-        return []
-    try:
-        from shotgraph.backends.diffusers.video import FAMILIES, model_for
-        from shotgraph.backends.hf_local import resolve_model
-    except ImportError:  # the generate extra is not installed; the run says so
-        return []
-    chosen = {"motion_adapter": params.motion_adapter, "controlnet": params.controlnet}
-    names = {name} if name else {"svd", "wan"}
-    wanted = []
-    for family in (FAMILIES[n] for n in sorted(names)):
-        wanted += [model_for(family, mode, params.model, params.image_model) for mode in family.pipelines]
-        wanted += [chosen.get(c.name) or c.model for c in getattr(family, "components", ())]
-    return installed(*[lambda m=m: resolve_model(m, "diffusers") for m in dict.fromkeys(wanted)])
+    params = python_params("extend", settings)
+    ctx = standalone_context("extend", seed, work_dir, log)
+    return owning(extend_from_params(clip, params, ctx), ctx.work_dir, work_dir is None)
 
 
 @op("generate", version=1, params=GenerateParams, kind=OpKind.SOURCE, backends=BACKENDS, seeded=True,
-    weights=_weights,
+    uses=lambda params: (backend_name(params, params.image is not None),),
     summary="Generate a shot from a prompt and/or image (diffusers models or hosted services).",
     project_defaults={"fps": "fps", "width": "width", "height": "height"})
 def _run_generate(inputs, params: GenerateParams, ctx):
     return generate_shot_from_params(params, ctx)
 
 
-@op("extend", version=1, params=ExtendParams, kind=OpKind.FILTER, backends=BACKENDS, seeded=True, weights=_weights,
+@op("extend", version=1, params=ExtendParams, kind=OpKind.FILTER, backends=BACKENDS, seeded=True,
+    uses=lambda params: (backend_name(params, True),),
     summary="Continue a clip from its last frame with an image-to-video model (colour-matched).")
 def _run_extend(inputs, params: ExtendParams, ctx):
     return extend_from_params(inputs[0], params, ctx)

@@ -29,19 +29,18 @@ import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shotgraph.backends.rife import RIFE_SOURCE
+from shotgraph.backends.flow import FLOW_BACKENDS, make_flow_estimator
+from shotgraph.backends.rife import RIFE
 from shotgraph.background import run_ahead
 from shotgraph.clip import Clip
 from shotgraph.errors import ParamError
-from shotgraph.flow.estimate import FlowPreset, make_estimator
+from shotgraph.flow.estimate import FlowPreset
 from shotgraph.flow.synthesis import FlowSynthesizer, PairSynthesizer
-from shotgraph.ops.flow import FLOW_BACKENDS, ensure_backend
-from shotgraph.ops.registry import Backend, OpKind, op
+from shotgraph.ops.registry import OpKind, backend_names, op, python_params
 from shotgraph.params import FileRef, Fps
 from shotgraph.scenes import (
     DEFAULT_CUT_THRESHOLD,
@@ -50,12 +49,8 @@ from shotgraph.scenes import (
     analyse_frames,
 )
 
-InterpolationBackend = Literal["dis", "farneback", "raft", "rife"]
-
-BACKENDS = FLOW_BACKENDS + (
-    Backend("rife", "RIFE 4.x IFNet (torch) synthesises the frames", requires=("torch",), extra="torch",
-            weights=f"flownet.pkl from {RIFE_SOURCE} into <models>/rife/"),
-)
+BACKENDS = FLOW_BACKENDS + (RIFE,)
+InterpolationBackend = backend_names(BACKENDS)
 
 FLOW_PIXELS = 640 * 360  # flow is estimated at about this many pixels by default (half of 720p)
 
@@ -247,7 +242,7 @@ def make_synthesizer(backend: InterpolationBackend, width: int, height: int, pre
         from shotgraph.backends.rife import RifeSynthesizer
 
         return RifeSynthesizer(weights=weights, scale=scale, threads=threads)
-    return FlowSynthesizer(make_estimator(backend, preset, scale, weights, threads))
+    return FlowSynthesizer(make_flow_estimator(backend, preset, scale, weights, threads))
 
 
 def output_rate(source: Clip, factor: int | None = None, fps: Fraction | None = None) -> tuple[Fraction, int]:
@@ -261,43 +256,31 @@ def output_rate(source: Clip, factor: int | None = None, fps: Fraction | None = 
     return out_fps, max(1, round(src.n_frames * out_fps / src.fps))
 
 
-def interpolate(clip: Clip, factor: int | None = None, fps: Fraction | float | str | None = None,
-                backend: InterpolationBackend = "dis", preset: FlowPreset = "fine", flow_scale: float | None = None,
-                weights=None, scene_threshold: float = DEFAULT_CUT_THRESHOLD, dedupe: bool = True,
-                duplicate_threshold: float = DEFAULT_DUPLICATE_THRESHOLD, max_hold: int = 4,
-                threads: int = 0) -> Clip:
-    """``clip`` at ``factor`` times its frame rate, or at ``fps``, by motion-compensated interpolation.
+def interpolate(clip: Clip, *, weights: str | Path | None = None, threads: int = 0, **options) -> Clip:
+    """``clip`` at ``factor`` times its frame rate, or at ``fps``, by motion-compensated interpolation:
+    ``interpolate(clip, factor=2)``, ``interpolate(clip, fps=60, backend="rife")``.
 
-    See :class:`InterpolateParams` for the parameters and the module docstring for cuts, duplicate
-    frames and audio. ``weights`` is a RAFT or RIFE checkpoint path for those backends.
+    ``options`` are :class:`InterpolateParams` fields (checked here, once); the module docstring
+    explains cuts, duplicate frames and audio. ``weights`` is a RAFT or RIFE checkpoint path for
+    those backends.
     """
-    try:
-        params = InterpolateParams(factor=factor, fps=fps, backend=backend, preset=preset, flow_scale=flow_scale,
-                                   scene_threshold=scene_threshold, dedupe=dedupe,
-                                   duplicate_threshold=duplicate_threshold, max_hold=max_hold)
-    except ValueError as error:
-        raise ParamError(f"interpolate: {error}") from None
+    return interpolated(clip, python_params("interpolate", options), weights, threads)
+
+
+def interpolated(clip: Clip, params: InterpolateParams, weights: Path | None = None, threads: int = 0) -> Clip:
+    """The op's work on validated ``params``."""
     out_fps, n_out = output_rate(clip, params.factor, params.fps)
     if out_fps <= clip.video.fps:
         raise ParamError(f"interpolate: {float(out_fps):g} fps is not above the source's "
                          f"{float(clip.video.fps):g} fps (use the fps op to lower a frame rate)")
-    synthesizer = make_synthesizer(backend, clip.video.width, clip.video.height, preset, flow_scale, weights,
-                                   threads)
-    return InterpolatedClip(clip, out_fps, n_out, synthesizer, scene_threshold, dedupe, duplicate_threshold,
-                            max_hold)
+    synthesizer = make_synthesizer(params.backend, clip.video.width, clip.video.height, params.preset,
+                                   params.flow_scale, weights, threads)
+    return InterpolatedClip(clip, out_fps, n_out, synthesizer, params.scene_threshold, params.dedupe,
+                            params.duplicate_threshold, params.max_hold)
 
 
-def _weights(params) -> list[Path]:
-    """The RAFT / RIFE checkpoint from the models folder, when no file is given (for the cache key)."""
-    from shotgraph.backends.weights import motion_model_weights
-
-    return [] if params.weights else motion_model_weights(params.backend)
-
-
-@op("interpolate", version=1, params=InterpolateParams, kind=OpKind.FILTER, weights=_weights, backends=BACKENDS,
+@op("interpolate", version=1, params=InterpolateParams, kind=OpKind.FILTER, backends=BACKENDS,
     summary="Raise the frame rate by motion-compensated interpolation (cuts and duplicates handled).")
 def _run(inputs, params: InterpolateParams, ctx):
-    ensure_backend(BACKENDS, params.backend)
     weights = ctx.file(params.weights) if params.weights else None
-    values = params.model_dump(exclude={"weights"})
-    return interpolate(inputs[0], weights=weights, threads=ctx.threads, **values)
+    return interpolated(inputs[0], params, weights, ctx.threads)

@@ -26,15 +26,17 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from shotgraph.backends.mediapipe_face import MESH_BACKEND, FaceLandmarker, require_mediapipe
-from shotgraph.backends.wav2lip import WAV2LIP_BACKEND
+from shotgraph.backends.mediapipe.face import MESH, FaceLandmarker
+from shotgraph.backends.wav2lip import WAV2LIP
 from shotgraph.clip import Clip
 from shotgraph.errors import ParamError, UserError
 from shotgraph.lipsync.timeline import Extend, source_index_map
 from shotgraph.media.images import read_image
 from shotgraph.media.reader import IMAGE_SUFFIXES, open_video
-from shotgraph.ops.registry import OpKind, op
+from shotgraph.ops.registry import OpKind, backend_names, op, python_params
 from shotgraph.params import FileRef, Fps
+
+BACKENDS = (MESH, WAV2LIP)
 
 DEFAULT_PHOTO_FPS = Fraction(25)
 
@@ -60,7 +62,7 @@ class LipsyncParams(BaseModel):
 
     face: FileRef | None = Field(None, description="photo or video of the face (as a step: the shot so far)")
     audio: FileRef = Field(description="speech to lip-sync to: any audio (or video) file, any rate")
-    backend: Literal["mesh", "wav2lip"] = Field("mesh", description="mesh (offline, CPU) | wav2lip (needs a checkpoint)")
+    backend: backend_names(BACKENDS) = Field("mesh", description="mesh (offline, CPU) | wav2lip (needs a checkpoint)")
     face_index: int = Field(0, ge=0, description="which face to animate, counting from the left")
     face_box: FaceBox | None = Field(None, description="x,y,w,h: animate the face overlapping this box instead")
     fps: Fps | None = Field(None, description="frame rate of a talking head made from a photo (videos keep theirs)")
@@ -113,36 +115,28 @@ def _check_face(face, photo, pick, max_faces: int, name: str) -> np.ndarray | No
         raise problems[0]
 
 
-def lipsync(
-    face: Clip | np.ndarray | Path | str,
-    audio: Path | str,
-    backend: str = "mesh",
-    face_index: int = 0,
-    face_box: tuple[float, float, float, float] | None = None,
-    fps=None,
-    extend: Extend = "pingpong",
-    longer: str = "trim",
-    intensity: float = 1.0,
-    smoothing: float = 0.035,
-    head_motion: float = 1.0,
-    blinks: bool = True,
-    seed: int = 0,
-    checkpoint: Path | str | None = None,
-    batch_size: int = 16,
-) -> Clip:
-    """A clip of ``face`` (a clip, an RGB(A) image array, or a photo/video path) speaking ``audio``.
+def lipsync(face: Clip | np.ndarray | Path | str, audio: Path | str, *, seed: int = 0,
+            checkpoint: Path | str | None = None, **options) -> Clip:
+    """A clip of ``face`` (a clip, an RGB(A) image array, or a photo/video path) speaking ``audio``:
+    ``lipsync("portrait.png", "line.wav", fps=25)``.
 
-    See the module docstring for what happens to photos, short and long videos; the result carries
-    ``audio`` and lasts as long as it.
+    ``options`` are :class:`LipsyncParams` fields (checked here, once). See the module docstring
+    for what happens to photos, short and long videos; the result carries ``audio`` and lasts as
+    long as it.
     """
+    params = python_params("lipsync", {"audio": str(audio), **options})
+    return lipsync_clip(face, Path(audio), params, seed, Path(checkpoint) if checkpoint else None)
+
+
+def lipsync_clip(face: Clip | np.ndarray | Path | str, audio: Path, params: LipsyncParams, seed: int = 0,
+                 checkpoint: Path | None = None) -> Clip:
+    """The op's work on validated ``params``."""
     from shotgraph.lipsync.motion import talking_head_poses
     from shotgraph.lipsync.render import FacePick, LipsyncVideoClip, TalkingPhotoClip
     from shotgraph.lipsync.speech import open_speech, speech_features
     from shotgraph.lipsync.visemes import mouth_track
 
-    require_mediapipe("lipsync")
-    (MESH_BACKEND if backend == "mesh" else WAV2LIP_BACKEND).ensure()
-    pick = FacePick(face_index, tuple(face_box) if face_box is not None else None)
+    pick = FacePick(params.face_index, tuple(params.face_box) if params.face_box is not None else None)
     name = "lipsync"
     if isinstance(face, (str, Path)):
         path = Path(face)
@@ -150,47 +144,35 @@ def lipsync(
         face = read_image(path) if path.suffix.lower() in IMAGE_SUFFIXES else open_video(path, audio=False)
     photo = face if isinstance(face, np.ndarray) else (face.frame_at(0) if _is_still(face) else None)
     speech = open_speech(audio)
-    rate, index_map = _fit_to_audio(face, photo, speech, fps, extend, longer)
-    max_faces = max(4, face_index + 1)
+    rate, index_map = _fit_to_audio(face, photo, speech, params.fps, params.extend, params.longer)
+    max_faces = max(4, params.face_index + 1)
     chosen = _check_face(face, photo, pick, max_faces, name)
 
-    if backend == "wav2lip":
+    if params.backend == "wav2lip":
         from shotgraph.backends.wav2lip.runner import wav2lip_clip
 
         source = photo if photo is not None else face
-        return wav2lip_clip(source, index_map, rate, speech, pick, max_faces, checkpoint, batch_size, name)
+        return wav2lip_clip(source, index_map, rate, speech, pick, max_faces, checkpoint, params.batch_size, name)
 
-    track = mouth_track(speech_features(speech.analysis_samples()), rate, len(index_map), smoothing, intensity)
+    track = mouth_track(speech_features(speech.analysis_samples()), rate, len(index_map), params.smoothing,
+                        params.intensity)
     if photo is not None:
-        poses = talking_head_poses(track, rate, seed, head_motion, blinks)
+        poses = talking_head_poses(track, rate, seed, params.head_motion, params.blinks)
         return TalkingPhotoClip(photo, chosen, poses, rate, speech, name)
     from shotgraph.lipsync.geometry import Pose
 
     poses = [Pose(open=float(o), width=float(w)) for o, w in zip(track.open, track.width)]
-    return LipsyncVideoClip(face, index_map, poses, speech, pick, max_faces, name)
+    return LipsyncVideoClip(face, index_map, poses, speech, pick, FaceLandmarker, max_faces, name)
 
 
-def _weights(params: LipsyncParams) -> list[Path]:
-    """The Wav2Lip checkpoint from the models folder, when none is given (for the cache key)."""
-    from shotgraph.backends.wav2lip import WEIGHTS_FAMILY, WEIGHTS_FILES, WEIGHTS_SOURCE
-    from shotgraph.backends.weights import find_weights, installed
-
-    if params.backend != "wav2lip" or params.checkpoint:
-        return []
-    return installed(lambda: find_weights(WEIGHTS_FAMILY, WEIGHTS_FILES, WEIGHTS_SOURCE))
-
-
-@op("lipsync", version=1, params=LipsyncParams, kind=OpKind.ANY, seeded=True, weights=_weights,
+@op("lipsync", version=1, params=LipsyncParams, kind=OpKind.ANY, seeded=True, backends=BACKENDS,
     summary="Make a face in a video or photo speak an audio track (talking head from a photo).",
-    backends=(MESH_BACKEND, WAV2LIP_BACKEND), project_defaults={"fps": "fps"}, cli_inputs=("face", "audio"))
+    project_defaults={"fps": "fps"}, cli_inputs=("face", "audio"))
 def _run(inputs, params: LipsyncParams, ctx):
     if inputs and params.face is not None:
         raise ParamError("lipsync: as a step it animates the shot so far; remove 'face' (or use it as the source)")
     if not inputs and params.face is None:
         raise ParamError("lipsync: face: give the photo or video of the face to animate")
     face = inputs[0] if inputs else ctx.file(params.face)
-    return lipsync(
-        face, ctx.file(params.audio), params.backend, params.face_index, params.face_box, params.fps,
-        params.extend, params.longer, params.intensity, params.smoothing, params.head_motion, params.blinks,
-        ctx.seed or 0, ctx.file(params.checkpoint) if params.checkpoint else None, params.batch_size,
-    )
+    return lipsync_clip(face, ctx.file(params.audio), params, ctx.seed or 0,
+                        ctx.file(params.checkpoint) if params.checkpoint else None)

@@ -12,83 +12,36 @@
 runs on the shot and its result shows only where the mask says; a source op (``still`` an image,
 ``concat`` of another shot) is a layer that replaces those pixels, which is how a background is
 swapped (see also the ``background`` op). On the command line ``--apply`` takes the same step as
-YAML: ``--apply "{op: blur, radius: 12}"``.
+YAML: ``--apply "{op: blur, radius: 12}"``. In a project the applied step is a node of its own
+(``shots.NAME.steps[i].apply``), so its op, version, params, seed and weights are in the key.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from shotgraph.clip import Clip, RetimeClip
-from shotgraph.errors import ParamError, UserError
+from shotgraph.errors import UserError
 from shotgraph.masks import feather as feather_mask
 from shotgraph.masks import fit_mask, grow, mask_of
-from shotgraph.ops.registry import OpContext, OpKind, get_op, op
-from shotgraph.params import ClipRef
+from shotgraph.media.resize import resize
+from shotgraph.ops.registry import OpKind, get_op, op
+from shotgraph.params import ClipRef, StepRef
 
 Where = Literal["inside", "outside"]
-
-
-class AppliedStep(BaseModel):
-    """An op and its validated params, written ``{op: NAME, ...params}`` (or that as a YAML string)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    op: str
-    params: SerializeAsAny[BaseModel]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_step(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                value = yaml.safe_load(value)
-            except yaml.YAMLError as error:
-                raise ValueError(f"not a step like {{op: blur, radius: 8}}: {error}") from None
-        if isinstance(value, AppliedStep) or (isinstance(value, dict) and "params" in value and set(value) <= {"op", "params"}
-                                              and isinstance(value["params"], BaseModel)):
-            return value
-        if not isinstance(value, dict) or "op" not in value:
-            raise ValueError("apply is a step such as {op: blur, radius: 8}")
-        rest = {k: v for k, v in value.items() if k != "op"}
-        try:
-            spec = get_op(str(value["op"]))
-        except UserError as error:
-            raise ValueError(str(error)) from None
-        if spec.name in ("masked", "deliver", "edit"):
-            raise ValueError(f"{spec.name!r} cannot be applied inside a mask")
-        try:
-            params = spec.params.model_validate(rest)
-        except ValidationError as error:
-            first = error.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ValueError(f"{spec.name}: {where + ': ' if where else ''}{first['msg']}") from None
-        return {"op": spec.name, "params": params}
 
 
 class MaskedParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mask: ClipRef = Field(description="the mask: a shot, asset or file (alpha if RGBA, else grey level)")
-    apply: AppliedStep | str = Field(description="the step to apply, e.g. {op: blur, radius: 8}")
+    apply: StepRef = Field(description="the step to apply, e.g. {op: blur, radius: 8}")
     where: Where = Field("inside", description="inside | outside the mask")
     feather: float = Field(0.0, ge=0, le=500, description="soft edge width in pixels")
     grow: int = Field(0, ge=-500, le=500, description="grow (>0) or shrink (<0) the mask first, in pixels")
-
-    @field_validator("apply", mode="before")
-    @classmethod
-    def _parse_apply(cls, value: Any) -> AppliedStep:
-        # validated here so that errors name the field (apply), whatever form the step came in
-        if isinstance(value, AppliedStep):
-            return value
-        try:
-            return AppliedStep.model_validate(value)
-        except ValidationError as error:
-            raise ValueError(error.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")) from None
 
 
 def mask_weights(mask_frame: np.ndarray, width: int, height: int, where: Where, feather: float, grow_px: int) -> np.ndarray:
@@ -142,8 +95,6 @@ def masked(clip: Clip, mask: Clip, layer: Clip, where: Where = "inside", feather
 def conform_layer(layer: Clip, clip: Clip) -> Clip:
     """A layer (an image, another shot) at ``clip``'s size and length: scaled to cover the frame,
     then cut to length or its last frame held."""
-    from shotgraph.ops.resize import resize
-
     v = clip.video
     if (layer.video.width, layer.video.height) != (v.width, v.height):
         layer = resize(layer, v.width, v.height, mode="crop")
@@ -153,27 +104,11 @@ def conform_layer(layer: Clip, clip: Clip) -> Clip:
     return RetimeClip(layer, index_map, v.fps)
 
 
-def run_applied(step: AppliedStep, clip: Clip, ctx: OpContext) -> Clip:
-    """Run an applied step: a filter on ``clip``, or a source (``still``, ``concat`` of another
-    shot...) conformed to it as a layer."""
-    spec = get_op(step.op)
-    params = step.params
-    if spec.kind != OpKind.FILTER:  # a source (or source-capable) op makes a layer
-        missing = {name: clip.video.fps for name, setting in spec.project_defaults.items()
-                   if setting == "fps" and getattr(params, name, 0) is None}
-        if missing:
-            params = params.model_copy(update=missing)
-        result = spec.run([], params, ctx)
-        return conform_layer(result, clip)
-    result = spec.run([clip], params, ctx)
-    if not isinstance(result, Clip):
-        raise ParamError(f"{spec.name} does not produce a clip, so it cannot be applied inside a mask")
-    return result
-
-
 @op("masked", version=1, params=MaskedParams, kind=OpKind.FILTER, cli_inputs=("mask",),
     summary="Apply any step only inside or outside a mask, with a feathered edge.")
 def _run(inputs, params: MaskedParams, ctx):
     clip = inputs[0]
-    layer = run_applied(params.apply, clip, ctx)
+    layer = ctx.step(params.apply, clip)  # a filter's result on the shot, or a source's layer
+    if get_op(params.apply.op).kind != OpKind.FILTER:
+        layer = conform_layer(layer, clip)
     return masked(clip, ctx.clip(params.mask), layer, params.where, params.feather, params.grow)

@@ -24,41 +24,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shotgraph.backends import face_detect
 from shotgraph.backends.face_detect import FaceBox
+from shotgraph.backends.spandrel_models import SPANDREL_FACES, face_weights_path
 from shotgraph.backends.tiling import to_uint8
-from shotgraph.backends.weights import family_weights, find_weights, installed
 from shotgraph.clip import Clip, MapClip
 from shotgraph.errors import ParamError
-from shotgraph.ops.registry import Backend, OpKind, op
+from shotgraph.ops.registry import OpKind, op, python_params
 from shotgraph.params import FileRef
 
 FACE_SIZE = 512  # what GFPGAN / CodeFormer / RestoreFormer are trained on
 FACE_PURPOSES = ("FaceSR",)
-
-# model -> (family folder, file names, where to get them)
-FACE_WEIGHTS = {
-    "gfpgan": ("gfpgan", ("GFPGANv1.4.pth", "GFPGANv1.3.pth"),
-               "https://github.com/TencentARC/GFPGAN/releases (GFPGANv1.4.pth)"),
-    "codeformer": ("codeformer", ("codeformer.pth",),
-                   "https://github.com/sczhou/CodeFormer/releases (codeformer.pth; non-commercial licence)"),
-    "restoreformer": ("restoreformer", ("RestoreFormer.pth",),
-                      "https://github.com/TencentARC/GFPGAN/releases (RestoreFormer.pth)"),
-}
-
-
-def _weights_check():
-    rows = face_detect.weights_check()
-    for model, (family, files, source) in FACE_WEIGHTS.items():
-        rows += family_weights(family, [(model, files)], source)
-    return rows
-
-
-SPANDREL_FACES = Backend(
-    "spandrel", "face restoration models through spandrel, on Haar-detected faces",
-    requires=("torch", "spandrel"), extra="spandrel",
-    weights="GFPGAN / CodeFormer / RestoreFormer .pth you bring (see `shotgraph restore-faces --help`)",
-    weights_check=_weights_check,
-)
-
 
 class RestoreFacesParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -137,41 +111,23 @@ def restore_frame(frame: np.ndarray, model, strength: float = 1.0, expand: float
     return result
 
 
-def face_weights_path(model: str, weights: str | Path | None) -> Path:
-    family, files, source = FACE_WEIGHTS[model]
-    return find_weights(family, files, source, weights)
+def restore_faces(clip: Clip, weights: str | Path | None = None, threads: int | None = None, **options) -> Clip:
+    """Restore the faces in every frame of ``clip`` with a spandrel face model (user weights);
+    ``options`` are :class:`RestoreFacesParams` fields (checked here, once)."""
+    params = python_params("restore-faces", {**options, "weights": str(weights) if weights else None})
+    return restored(clip, params, Path(weights) if weights else None, threads)
 
 
-def restore_faces(
-    clip: Clip,
-    weights: str | Path | None = None,
-    model: str = "gfpgan",
-    strength: float = 1.0,
-    expand: float = 1.8,
-    feather: float = 0.15,
-    min_face: int = 32,
-    face_size: int = FACE_SIZE,
-    threads: int | None = None,
-) -> Clip:
-    """Restore the faces in every frame of ``clip`` with a spandrel face model (user weights)."""
-    try:
-        RestoreFacesParams(model=model, weights=str(weights) if weights else None, strength=strength,
-                           expand=expand, feather=feather, min_face=min_face, face_size=face_size)
-    except ValueError as error:
-        raise ParamError(f"restore-faces: {error}") from None
-    SPANDREL_FACES.ensure()
+def restored(clip: Clip, params: "RestoreFacesParams", weights: Path | None, threads: int | None = None) -> Clip:
+    """The op's work on validated ``params``."""
     from shotgraph.backends import spandrel_models
 
-    path = face_weights_path(model, weights)
+    path = face_weights_path(params.model, weights)
     face_model = spandrel_models.load(path, FACE_PURPOSES, threads or os.cpu_count() or 1)
     if face_model.scale != 1:
         raise ParamError(f"{path}: a x{face_model.scale} model; face restoration needs a x1 face model")
-    return MapClip(clip, lambda frame, _i: restore_frame(frame, face_model, strength, expand, feather, min_face,
-                                                        face_size))
-
-
-def _weights(params: RestoreFacesParams) -> list[Path]:
-    return [] if params.weights else installed(lambda: face_weights_path(params.model, None))
+    return MapClip(clip, lambda frame, _i: restore_frame(frame, face_model, params.strength, params.expand,
+                                                        params.feather, params.min_face, params.face_size))
 
 
 @op(
@@ -181,9 +137,7 @@ def _weights(params: RestoreFacesParams) -> list[Path]:
     kind=OpKind.FILTER,
     summary="Restore detected faces with GFPGAN / CodeFormer / RestoreFormer (spandrel, your weights), feathered.",
     backends=(SPANDREL_FACES,),
-    weights=_weights,
 )
 def _run(inputs, params: RestoreFacesParams, ctx):
     weights = ctx.file(params.weights) if params.weights else None
-    return restore_faces(inputs[0], weights, params.model, params.strength, params.expand, params.feather,
-                         params.min_face, params.face_size, ctx.threads or None)
+    return restored(inputs[0], params, weights, ctx.threads or None)

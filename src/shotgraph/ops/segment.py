@@ -28,8 +28,12 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shotgraph.backends.mediapipe.selfie import SELFIE
+from shotgraph.backends.opencv import CHROMA, GRABCUT
+from shotgraph.backends.sam import SAM
+from shotgraph.backends.sam2 import SAM2
 from shotgraph.clip import Clip, MapClip
 from shotgraph.errors import ParamError
 from shotgraph.masks import binary, grey_frame
@@ -38,24 +42,14 @@ from shotgraph.masks.matte import cutout, edge_aware_matte
 from shotgraph.masks.prompts import Prompt, check_against, gather
 from shotgraph.masks.propagate import FlowPreset, PropagationSettings, Refine, propagate
 from shotgraph.masks.store import MaskStore
-from shotgraph.ops.registry import Backend, OpKind, op
+from shotgraph.ops.registry import OpKind, backend_names, op, python_params
 from shotgraph.params import Colour, colour_rgba
 
-BackendName = Literal["grabcut", "chroma", "selfie", "sam", "sam2"]
+BACKENDS = (GRABCUT, CHROMA, SELFIE, SAM, SAM2)
+BackendName = backend_names(BACKENDS)
 Output = Literal["mask", "matte", "cutout"]
 Progress = Callable[[int, int], None]
 
-BACKENDS = (
-    Backend("grabcut", "OpenCV GrabCut on prompted frames, optical-flow propagation refined per frame"),
-    Backend("chroma", "chroma / colour key with spill suppression, every frame"),
-    Backend("selfie", "mediapipe selfie segmentation (person matte), every frame", requires=("mediapipe",),
-            extra="mediapipe", weights="ships inside the mediapipe 0.10.21 wheel"),
-    Backend("sam", "Segment Anything (transformers SamModel) on prompted frames, flow propagation",
-            requires=("torch", "transformers"), extra="sam",
-            weights="facebook/sam-vit-base model folder in $SHOTGRAPH_MODELS/sam/ (or weights: PATH)"),
-    Backend("sam2", "SAM 2 video predictor: prompted frames and propagation", requires=("torch", "sam2"),
-            extra="sam", weights="sam2.1_hiera_tiny.pt (or small/base_plus/large) in $SHOTGRAPH_MODELS/sam2/"),
-)
 PROMPTED = ("grabcut", "sam", "sam2")
 
 
@@ -105,8 +99,6 @@ class Segmentation:
         v = clip.video
         self.prompts = params.all_prompts()
         check_against(self.prompts, v.width, v.height, v.n_frames, "segment")
-        spec_backend = next(b for b in BACKENDS if b.name == params.backend)
-        spec_backend.ensure()
         if work_dir is None:
             self._temp = tempfile.TemporaryDirectory(prefix="shotgraph-segment-")  # removed with this object
             work_dir = Path(self._temp.name)
@@ -201,38 +193,18 @@ class Segmentation:
                        replace(self.clip.video, alpha=True), name=f"{self.clip.name} cutout")
 
 
-def segment(clip: Clip, output: Output = "mask", work_dir: Path | None = None, **params) -> Clip:
-    """Segment ``clip`` and return its mask, matte or cutout; ``params`` as :class:`SegmentParams`.
+def segment(clip: Clip, output: Output = "mask", work_dir: Path | None = None, **options) -> Clip:
+    """Segment ``clip`` and return its mask, matte or cutout; ``options`` as :class:`SegmentParams`
+    (checked here, once).
 
     ``segment(clip, box=["40,30,200,180"])`` masks the object in that box on frame 0 through the
     whole clip; ``segment(clip, backend="chroma", output="cutout")`` keys a green screen.
     """
-    try:
-        validated = SegmentParams(output=output, **params)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ParamError(f"segment: {where + ': ' if where else ''}{first['msg'].removeprefix('Value error, ')}") from None
-    return Segmentation(clip, validated, work_dir).output(validated.output)
+    params = python_params("segment", {**options, "output": output})
+    return Segmentation(clip, params, work_dir).output(params.output)
 
 
-def _weights(params: SegmentParams) -> list[Path]:
-    """The SAM / SAM 2 weights the params will load (for the cache key)."""
-    from shotgraph.backends.weights import find_weights, installed
-
-    if params.backend == "sam":
-        from shotgraph.backends.sam.image import FOLDERS, SOURCE
-
-        return installed(lambda: find_weights("sam", FOLDERS, SOURCE, params.weights))
-    if params.backend == "sam2":
-        from shotgraph.backends.sam2.video import MODELS, SOURCE
-
-        filename = MODELS[params.sam2_model][1]
-        return installed(lambda: find_weights("sam2", (filename,), SOURCE.format(file=filename), params.weights))
-    return []
-
-
-@op("segment", version=1, params=SegmentParams, kind=OpKind.FILTER, backends=BACKENDS, weights=_weights,
+@op("segment", version=1, params=SegmentParams, kind=OpKind.FILTER, backends=BACKENDS,
     summary="Mask an object from a box/clicks/colour through the whole shot: mask, matte or RGBA cut-out.")
 def _run(inputs, params: SegmentParams, ctx):
     return Segmentation(inputs[0], params, ctx.work_dir).output(params.output)

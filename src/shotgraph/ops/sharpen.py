@@ -13,8 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from shotgraph.clip import Clip, MapClip
-from shotgraph.errors import ParamError
-from shotgraph.ops.registry import OpKind, op
+from shotgraph.ops.registry import OpKind, op, python_params
 
 LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)  # BT.709, the project's colour space
 
@@ -42,16 +41,18 @@ def sharpen_frame(frame: np.ndarray, amount: float = 0.8, radius: float = 1.0, t
     return result
 
 
-def sharpen(clip: Clip, amount: float = 0.8, radius: float = 1.0, threshold: float = 2.0) -> Clip:
-    """Unsharp-mask every frame of ``clip`` (see the module docstring). Audio is untouched."""
-    try:
-        SharpenParams(amount=amount, radius=radius, threshold=threshold)
-    except ValueError as error:
-        raise ParamError(f"sharpen: {error}") from None
-    return MapClip(clip, lambda frame, _index: sharpen_frame(frame, amount, radius, threshold))
+def sharpen(clip: Clip, **options) -> Clip:
+    """Unsharp-mask every frame of ``clip`` (see the module docstring); ``options`` are
+    :class:`SharpenParams` fields (checked here, once). Audio is untouched."""
+    return sharpened(clip, python_params("sharpen", options))
+
+
+def sharpened(clip: Clip, params: SharpenParams) -> Clip:
+    """The op's work on validated ``params``."""
+    return MapClip(clip, lambda frame, _index: sharpen_frame(frame, params.amount, params.radius, params.threshold))
 
 
 @op("sharpen", version=1, params=SharpenParams, kind=OpKind.FILTER,
     summary="Unsharp mask on luma, with a threshold that leaves flat areas and noise alone.")
 def _run(inputs, params: SharpenParams, ctx):
-    return sharpen(inputs[0], params.amount, params.radius, params.threshold)
+    return sharpened(inputs[0], params)

@@ -1,13 +1,13 @@
-"""Trim: keep a time range of a clip (frame accurate, audio cut on the same boundaries)."""
+"""Trim: keep a time range of a clip (frame accurate, audio cut on the same boundaries; the work is
+:func:`shotgraph.media.retime.trim`)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shotgraph.clip import Clip, SliceClip
-from shotgraph.errors import ParamError
+from shotgraph.media.retime import trim
 from shotgraph.ops.registry import OpKind, op
-from shotgraph.params import TimeValue, time_to_frame
+from shotgraph.params import TimeValue
 
 
 class TrimParams(BaseModel):
@@ -24,27 +24,6 @@ class TrimParams(BaseModel):
         if self.end is not None and self.duration is not None:
             raise ValueError("give end or duration, not both")
         return self
-
-
-def trim(clip: Clip, start: float | str = 0.0, end: float | str | None = None,
-         duration: float | str | None = None) -> Clip:
-    """Frames from ``start`` up to ``end`` (or for ``duration``), with their audio."""
-    fps = clip.video.fps
-    first = time_to_frame(start, fps)
-    if end is not None:
-        last = time_to_frame(end, fps)
-    elif duration is not None:
-        last = first + time_to_frame(duration, fps)
-    else:
-        last = clip.n_frames
-    if first >= clip.n_frames:
-        raise ParamError(f"trim: start {start} is at or after the end of {clip.name} ({clip.video.duration:.3f}s)")
-    if last <= first:
-        raise ParamError(f"trim: the range {start} .. {end if end is not None else duration} is empty")
-    last = min(last, clip.n_frames)
-    if (first, last) == (0, clip.n_frames):
-        return clip
-    return SliceClip(clip, first, last)
 
 
 @op("trim", version=1, params=TrimParams, kind=OpKind.FILTER, summary="Keep a time range (frame accurate).")

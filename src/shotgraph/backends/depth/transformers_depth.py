@@ -19,21 +19,30 @@ from pathlib import Path
 
 import numpy as np
 
+from shotgraph.backends.base import Backend
 from shotgraph.backends.hf_local import offline, resolve_model
 from shotgraph.backends.torch_compat import prepare
+from shotgraph.backends.weights import installed
 from shotgraph.errors import MissingWeightsError
-from shotgraph.ops.registry import Backend
 
 FAMILY = "depth"
 DEFAULT_MODEL = "depth-anything/Depth-Anything-V2-Small-hf"
 
-BACKEND = Backend(
+def locate(params) -> list[Path]:
+    """The depth model a call with ``params`` loads: its ``depth_model`` (animate, deforum) or
+    ``model`` (the depth op), else the default."""
+    model = getattr(params, "depth_model", None) if hasattr(params, "depth_model") else getattr(params, "model", None)
+    return installed(lambda: locate_model(model))
+
+
+TRANSFORMERS_DEPTH = Backend(
     "transformers-depth",
     "Depth Anything / DPT depth estimated per image (transformers, CPU)",
     requires=("torch", "transformers"),
     extra="depth",
     weights=f"a transformers depth model in $SHOTGRAPH_MODELS/{FAMILY}/<org>/<name> or the HF cache, "
             f"e.g. https://huggingface.co/{DEFAULT_MODEL}",
+    locate=locate,
 )
 
 
@@ -59,7 +68,7 @@ def _load(folder: Path):
     key = str(folder.resolve())
     with _LOCK:
         if key not in _LOADED:
-            BACKEND.ensure()
+            TRANSFORMERS_DEPTH.ensure()  # also reached from Python calls outside any op
             prepare()
             from transformers import AutoImageProcessor, AutoModelForDepthEstimation
             from transformers.utils import logging

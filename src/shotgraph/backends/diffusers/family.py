@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shotgraph.backends.video import Mode, VideoRequest
+from shotgraph.generation.video import Mode, VideoRequest
 
 __all__ = ["Component", "Mode", "VideoFamily", "VideoRequest", "common_kwargs", "pil"]
 

@@ -19,7 +19,7 @@ import numpy as np
 from shotgraph.backends.diffusers.loader import FAMILY_DIR, LoadOptions, cpu_generator, load_pipeline
 from shotgraph.backends.diffusers.video import fit_frame, to_uint8
 from shotgraph.backends.hf_local import resolve_model
-from shotgraph.backends.video import Log
+from shotgraph.generation.video import Log
 from shotgraph.errors import ParamError
 
 DEFAULT_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"

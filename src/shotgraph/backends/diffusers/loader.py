@@ -21,7 +21,7 @@ from typing import Literal
 from shotgraph.backends.diffusers.family import Component
 from shotgraph.backends.torch_compat import prepare
 from shotgraph.backends.hf_local import offline, resolve_model
-from shotgraph.backends.video import Log
+from shotgraph.generation.video import Log
 from shotgraph.errors import MissingWeightsError, ParamError
 
 FAMILY_DIR = "diffusers"  # $SHOTGRAPH_MODELS/diffusers/<org>/<name>

@@ -13,7 +13,7 @@ import numpy as np
 from shotgraph.backends.diffusers import animatediff, cogvideox, ltx, modelscope, svd, wan
 from shotgraph.backends.diffusers.family import VideoFamily
 from shotgraph.backends.diffusers.loader import LoadOptions, cpu_generator, load_pipeline
-from shotgraph.backends.video import Log, VideoRequest, array_clip, size_for_area
+from shotgraph.generation.video import Log, VideoRequest, array_clip, size_for_area
 from shotgraph.clip import Clip
 from shotgraph.errors import ParamError
 
@@ -38,7 +38,7 @@ def model_for(family: VideoFamily, mode: str, model: str | None, image_model: st
 
 def fit_frame(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     """RGB ``frame`` scaled and centre-cropped to fill ``width`` x ``height`` (alpha dropped)."""
-    from shotgraph.ops.resize import resize_frame
+    from shotgraph.media.resize import resize_frame
 
     rgb = frame[..., :3]
     if rgb.shape[:2] == (height, width):
@@ -90,7 +90,7 @@ def generate_frames(family: VideoFamily, request: VideoRequest, options: LoadOpt
 
 @dataclass
 class DiffusersBackend:
-    """A diffusers family as a :class:`~shotgraph.backends.video.VideoBackend`."""
+    """A diffusers family as a :class:`~shotgraph.generation.video.VideoBackend`."""
 
     family: VideoFamily
     options: LoadOptions

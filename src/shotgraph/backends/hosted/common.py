@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from shotgraph.backends.hosted.http import HostedClient, api_key
-from shotgraph.backends.video import VideoRequest
+from shotgraph.generation.video import VideoRequest
 from shotgraph.clip import Clip, SliceClip
 
 
@@ -83,7 +83,7 @@ def seconds_for(request: VideoRequest, allowed: tuple[int, ...]) -> int:
 def downloaded_segment(path: Path, request: VideoRequest) -> Clip:
     """The service's video read at the request's frame rate, cropped/scaled to its size, trimmed."""
     from shotgraph.media.reader import open_video
-    from shotgraph.ops.resize import resize
+    from shotgraph.media.resize import resize
 
     clip = resize(open_video(path, fps=request.fps), request.width, request.height, mode="crop")
     return SliceClip(clip, 0, request.num_frames) if clip.n_frames > request.num_frames else clip

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from shotgraph.backends.hosted.common import HostedBackend, downloaded_segment, nearest_ratio, seconds_for
 from shotgraph.backends.hosted.http import HostedServiceError
-from shotgraph.backends.video import Log, VideoRequest
+from shotgraph.generation.video import Log, VideoRequest
 from shotgraph.clip import Clip
 
 BASE_URL = "https://api.lumalabs.ai/dream-machine/v1"

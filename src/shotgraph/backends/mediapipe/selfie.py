@@ -10,9 +10,13 @@ from typing import Literal
 
 import numpy as np
 
+from shotgraph.backends.base import Backend
+from shotgraph.backends.mediapipe import IN_WHEEL
 from shotgraph.errors import BackendUnavailableError
 
 SelfieModel = Literal["general", "landscape"]
+SELFIE = Backend("selfie", "mediapipe selfie segmentation (person matte), every frame", requires=("mediapipe",),
+                 extra="mediapipe", weights=IN_WHEEL)
 
 
 class SelfieSegmenter:

@@ -11,14 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from shotgraph.backends.sam import FOLDERS, SOURCE
 from shotgraph.backends.weights import find_weights
 from shotgraph.backends.torch_compat import prepare
 from shotgraph.errors import BackendUnavailableError, MissingWeightsError
 from shotgraph.masks.prompts import Prompt
-
-FOLDERS = ("sam-vit-base", "sam-vit-large", "sam-vit-huge")
-SOURCE = ("https://huggingface.co/facebook/sam-vit-base (the whole model folder: config.json, "
-          "model.safetensors, preprocessor_config.json)")
 
 
 def _torch_and_transformers():

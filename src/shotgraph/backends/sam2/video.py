@@ -19,6 +19,7 @@ from unittest import mock
 import numpy as np
 from PIL import Image
 
+from shotgraph.backends.sam2 import MODELS, SOURCE
 from shotgraph.backends.weights import find_weights
 from shotgraph.backends.torch_compat import prepare
 from shotgraph.clip import Clip
@@ -27,13 +28,6 @@ from shotgraph.masks.frames import REVERSE_CHUNK
 from shotgraph.masks.prompts import Prompt
 from shotgraph.masks.store import MaskStore
 
-MODELS = {
-    "tiny": ("configs/sam2.1/sam2.1_hiera_t.yaml", "sam2.1_hiera_tiny.pt"),
-    "small": ("configs/sam2.1/sam2.1_hiera_s.yaml", "sam2.1_hiera_small.pt"),
-    "base_plus": ("configs/sam2.1/sam2.1_hiera_b+.yaml", "sam2.1_hiera_base_plus.pt"),
-    "large": ("configs/sam2.1/sam2.1_hiera_l.yaml", "sam2.1_hiera_large.pt"),
-}
-SOURCE = "https://github.com/facebookresearch/sam2#download-checkpoints (https://dl.fbaipublicfiles.com/segment_anything_2/092824/{file})"
 # sam2's own input normalisation (ImageNet statistics), as in sam2.utils.misc.load_video_frames
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)[:, None, None]
 STD = np.array([0.229, 0.224, 0.225], np.float32)[:, None, None]

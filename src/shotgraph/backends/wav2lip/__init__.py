@@ -8,17 +8,33 @@ are found with the same MediaPipe detector as the default backend.
 
 from __future__ import annotations
 
-from shotgraph.ops.registry import Backend
+from pathlib import Path
+
+from shotgraph.backends.base import Backend
+from shotgraph.backends.weights import family_weights, find_weights, installed
 
 WEIGHTS_FAMILY = "wav2lip"
 WEIGHTS_FILES = ("wav2lip_gan.pth", "wav2lip.pth")
 WEIGHTS_SOURCE = ("the Wav2Lip project (github.com/Rudrabha/Wav2Lip, 'Getting the weights': "
                   "Wav2Lip or Wav2Lip + GAN)")
 
-WAV2LIP_BACKEND = Backend(
+
+
+def locate(params) -> list[Path]:
+    """The models folder's checkpoint, when ``params`` name no ``checkpoint`` file (a file given as
+    a param is hashed by content with the other file inputs)."""
+    if getattr(params, "checkpoint", None):
+        return []
+    return installed(lambda: find_weights(WEIGHTS_FAMILY, WEIGHTS_FILES, WEIGHTS_SOURCE))
+
+
+WAV2LIP = Backend(
     "wav2lip",
     "Wav2Lip network in torch with your checkpoint; MediaPipe face detection; feathered paste-back",
     requires=("torch", "mediapipe"),
     extra="wav2lip",
     weights=f"{WEIGHTS_FAMILY}/{' or '.join(WEIGHTS_FILES)} from {WEIGHTS_SOURCE}",
+    weights_check=lambda: family_weights(WEIGHTS_FAMILY, [(name.removesuffix(".pth"), (name,)) for name in WEIGHTS_FILES],
+                                         WEIGHTS_SOURCE),
+    locate=locate,
 )

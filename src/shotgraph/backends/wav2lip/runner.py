@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from shotgraph.backends.mediapipe.face import FaceLandmarker
 from shotgraph.backends.wav2lip import WEIGHTS_FAMILY, WEIGHTS_FILES, WEIGHTS_SOURCE
 from shotgraph.backends.wav2lip.mel import STEP, frame_window_start, mel_columns, n_columns
 from shotgraph.backends.weights import find_weights
@@ -125,15 +126,13 @@ class Wav2LipClip(Clip):
 
     def _faces(self, start: int, stop: int) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
         if isinstance(self.source, np.ndarray):
-            from shotgraph.backends.mediapipe_face import FaceLandmarker
-
             with FaceLandmarker(self.max_faces) as landmarker:
                 face = self.pick.choose(landmarker.detect(self.source))
             points = None if face is None else face.points
             for _ in range(start, stop):
                 yield self.source, points
         else:
-            yield from tracked_faces(self.source, self.index_map, start, stop, self.pick, self.max_faces)
+            yield from tracked_faces(self.source, self.index_map, start, stop, self.pick, FaceLandmarker, self.max_faces)
 
     def _mel_windows(self, frames: list[int]) -> np.ndarray:
         """``(B, 1, 80, 16)``: the mel window of each frame, computed from the audio under them."""
