@@ -3,7 +3,7 @@
 On a terminal: a rich bar per task (frames done / total, time left). Elsewhere (a log file, a pipe,
 CI, a notebook): one plain line per task every few seconds (``name: done/total frames, fps, ETA``),
 so a long job is never silent. ``quiet`` shows nothing; ``json`` writes one JSON object per line
-(``{"event": "progress", "task": ..., "done": ..., "total": ..., "fps": ..., "eta": ...}``) for tools,
+(``{"event": "progress", "task", "done", "total", "unit", "rate", "eta"}``; ``{"event": "note", "text"}``) for tools,
 a few times a second.
 
 Updates are cheap to call on every frame: bars refresh at most ten times a second, lines at most
@@ -30,6 +30,7 @@ class Task:
     progress: "Progress"
     name: str
     total: int
+    unit: str = "frames"
     started: float = field(default_factory=time.monotonic)
     done: int = 0
     _bar: Any = None
@@ -55,7 +56,8 @@ class Task:
     def describe(self) -> str:
         eta = self.eta
         left = f", {_duration(eta)} left" if eta is not None and self.done < self.total else ""
-        return f"{self.name}: {self.done}/{self.total} frames, {self.rate:.1f} fps{left}"
+        rate = f", {self.rate:.1f} fps" if self.unit == "frames" else ""
+        return f"{self.name}: {self.done}/{self.total} {self.unit}{rate}{left}"
 
 
 def _duration(seconds: float) -> str:
@@ -99,8 +101,8 @@ class Progress:
             self._bars.__exit__(*exc)
             self._bars = None
 
-    def add(self, name: str, total: int) -> Task:
-        task = Task(self, name, max(0, int(total)))
+    def add(self, name: str, total: int, unit: str = "frames") -> Task:
+        task = Task(self, name, max(0, int(total)), unit)
         self.tasks.append(task)
         if self._bars is not None:
             task._bar = self._bars.add_task(name, total=max(task.total, 1))
@@ -138,7 +140,7 @@ class Progress:
             else:
                 eta = task.eta
                 self._json({"event": "progress", "task": task.name, "done": task.done, "total": task.total,
-                            "fps": round(task.rate, 2), "eta": None if eta is None else round(eta, 1)})
+                            "unit": task.unit, "rate": round(task.rate, 2), "eta": None if eta is None else round(eta, 1)})
 
     def _json(self, event: dict) -> None:
         print(json.dumps(event), file=self.stream, flush=True)

@@ -255,7 +255,7 @@ class _ProgressDisplay:
 
     def __enter__(self):
         self.progress.__enter__()
-        self.overall = self.progress.add("nodes", self.total_nodes)
+        self.overall = self.progress.add("nodes", self.total_nodes, "nodes")
         return self
 
     def __exit__(self, *exc):
