@@ -80,3 +80,16 @@ def installed(*resolvers: Callable[[], Path | Sequence[Path]]) -> list[Path]:
             continue
         found.extend([result] if isinstance(result, Path) else result)
     return found
+
+
+def folder_checkpoint(family: str, filenames: Sequence[str], source: str, field: str = "weights"):
+    """A ``Backend.locate`` for a family whose checkpoint the params may name (``field``): the models
+    folder's file when they name none (a file given as a param is hashed by content with the other
+    file inputs)."""
+
+    def locate(params) -> list[Path]:
+        if getattr(params, field, None):
+            return []
+        return installed(lambda: find_weights(family, filenames, source))
+
+    return locate

@@ -15,7 +15,7 @@ import numpy as np
 
 from shotgraph.backends.base import Backend
 from shotgraph.backends.checkpoints import load_strict, read_state_dict, require_torch
-from shotgraph.backends.weights import family_weights, find_weights, installed
+from shotgraph.backends.weights import family_weights, find_weights, folder_checkpoint
 from shotgraph.flow.estimate import FlowEstimator
 
 RAFT_FILES = ("raft-things.pth", "raft-sintel.pth", "raft-kitti.pth", "raft-chairs.pth", "raft-small.pth")
@@ -24,19 +24,11 @@ RAFT_SOURCE = "https://github.com/princeton-vl/RAFT (download models.zip)"
 RAFT_ITERATIONS = {"ultrafast": 6, "fast": 12, "medium": 20, "fine": 32}
 
 
-def locate(params) -> list[Path]:
-    """The models folder's checkpoint, when ``params`` name no ``weights`` file (a file given as a
-    param is hashed by content with the other file inputs)."""
-    if getattr(params, "weights", None):
-        return []
-    return installed(lambda: find_weights("raft", RAFT_FILES, RAFT_SOURCE))
-
-
 RAFT = Backend(
     "raft", "optical flow by RAFT (torch)", requires=("torch",), extra="torch",
     weights=f"raft-things.pth from {RAFT_SOURCE} into <models>/raft/",
     weights_check=lambda: family_weights("raft", [(name.removesuffix(".pth"), (name,)) for name in RAFT_FILES], RAFT_SOURCE),
-    locate=locate,
+    locate=folder_checkpoint("raft", RAFT_FILES, RAFT_SOURCE),
 )
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from shotgraph.backends.base import Backend
 from shotgraph.backends.checkpoints import load_strict, read_state_dict, require_torch
-from shotgraph.backends.weights import family_weights, find_weights, installed
+from shotgraph.backends.weights import family_weights, find_weights, folder_checkpoint
 from shotgraph.errors import ParamError
 from shotgraph.flow.synthesis import PairSynthesizer
 
@@ -26,19 +26,11 @@ RIFE_SOURCE = "https://github.com/hzwer/Practical-RIFE (a 4.x model's train_log/
 TRAINING_ONLY = ("teacher.", "caltime.")  # present in some releases, unused for inference
 
 
-def locate(params) -> list[Path]:
-    """The models folder's checkpoint, when ``params`` name no ``weights`` file (a file given as a
-    param is hashed by content with the other file inputs)."""
-    if getattr(params, "weights", None):
-        return []
-    return installed(lambda: find_weights("rife", RIFE_FILES, RIFE_SOURCE))
-
-
 RIFE = Backend(
     "rife", "RIFE 4.x IFNet (torch) synthesises the frames", requires=("torch",), extra="torch",
     weights=f"flownet.pkl from {RIFE_SOURCE} into <models>/rife/",
     weights_check=lambda: family_weights("rife", [("rife-4.x flownet", RIFE_FILES)], RIFE_SOURCE),
-    locate=locate,
+    locate=folder_checkpoint("rife", RIFE_FILES, RIFE_SOURCE),
 )
 
 

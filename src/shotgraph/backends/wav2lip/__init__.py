@@ -8,25 +8,13 @@ are found with the same MediaPipe detector as the default backend.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from shotgraph.backends.base import Backend
-from shotgraph.backends.weights import family_weights, find_weights, installed
+from shotgraph.backends.weights import family_weights, folder_checkpoint
 
 WEIGHTS_FAMILY = "wav2lip"
 WEIGHTS_FILES = ("wav2lip_gan.pth", "wav2lip.pth")
 WEIGHTS_SOURCE = ("the Wav2Lip project (github.com/Rudrabha/Wav2Lip, 'Getting the weights': "
                   "Wav2Lip or Wav2Lip + GAN)")
-
-
-
-def locate(params) -> list[Path]:
-    """The models folder's checkpoint, when ``params`` name no ``checkpoint`` file (a file given as
-    a param is hashed by content with the other file inputs)."""
-    if getattr(params, "checkpoint", None):
-        return []
-    return installed(lambda: find_weights(WEIGHTS_FAMILY, WEIGHTS_FILES, WEIGHTS_SOURCE))
-
 
 WAV2LIP = Backend(
     "wav2lip",
@@ -36,5 +24,5 @@ WAV2LIP = Backend(
     weights=f"{WEIGHTS_FAMILY}/{' or '.join(WEIGHTS_FILES)} from {WEIGHTS_SOURCE}",
     weights_check=lambda: family_weights(WEIGHTS_FAMILY, [(name.removesuffix(".pth"), (name,)) for name in WEIGHTS_FILES],
                                          WEIGHTS_SOURCE),
-    locate=locate,
+    locate=folder_checkpoint(WEIGHTS_FAMILY, WEIGHTS_FILES, WEIGHTS_SOURCE, field="checkpoint"),
 )
