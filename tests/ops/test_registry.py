@@ -19,8 +19,8 @@ from shotgraph.ops.registry import OpKind, OpSpec, backend_names, get_op, load_o
 
 
 def test_the_index_lists_exactly_the_registered_ops():
-    ops = load_ops()
-    index = op_index()
+    ops = {name: spec for name, spec in load_ops().items() if spec.run.__module__.startswith("shotgraph.ops.")}
+    index = op_index()  # (other tests register ops of their own: only the built-in ones are indexed)
     assert set(index) == set(ops)
     for name, entry in index.items():
         spec = ops[name]
